@@ -1,0 +1,14 @@
+"""tracegrade's grading engine: exercises, traces, checks, and the two-phase Grader.
+
+Works with no database and no web server; `server/` builds on it, never the other way round.
+"""
+from graders.errors import ExerciseError, GradingError, TracegradeError
+from graders.exercise import Exercise
+from graders.limits import Limits
+from graders.results import GradeResult, TestOutcome, Verdict
+from graders.runner import Grader
+
+__all__ = [
+    "Exercise", "ExerciseError", "GradeResult", "Grader", "GradingError", "Limits",
+    "TestOutcome", "TracegradeError", "Verdict",
+]

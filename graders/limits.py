@@ -1,0 +1,53 @@
+"""Resource limits of one grading job, each with a default and a student-readable message.
+
+`Limits` is the one place where limits are named; exercise.toml may override them under [limits].
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits applied to the untrusted phase (student code) of one grading job."""
+
+    wall_seconds: float = 10.0      # wall-clock time for one seed, killed by the parent
+    cpu_seconds: int = 10           # CPU time (RLIMIT_CPU)
+    memory_mb: int = 1024           # memory the student code may add (RLIMIT_AS above the start)
+    output_kb: int = 64             # stdout + stderr kept and allowed
+    file_size_mb: int = 16          # largest file the student code may write (RLIMIT_FSIZE)
+    open_files: int = 64            # RLIMIT_NOFILE
+    processes: int = 0              # extra processes or threads the student code may start
+    source_kb: int = 256            # largest submission accepted
+    trace_mb: int = 32              # largest trace the scenario may record
+    tmpfs_mb: int = 64              # private writable working directory (sandbox)
+
+    MESSAGES = {
+        "wall_seconds": "your code ran longer than {wall_seconds:g} seconds and was stopped. "
+                        "Look for a loop that never ends or far more steps than the exercise asks.",
+        "cpu_seconds": "your code used more than {cpu_seconds} seconds of CPU time and was stopped. "
+                       "Look for a loop that never ends or far more work than the exercise asks.",
+        "memory_mb": "your code used more than {memory_mb} MB of memory and was stopped. "
+                     "Look for tensors much larger than the data, or results kept in a growing list.",
+        "output_kb": "your code printed more than {output_kb} KB and was stopped. "
+                     "Remove the prints inside loops.",
+        "file_size_mb": "your code tried to write a file larger than {file_size_mb} MB.",
+        "source_kb": "your submission is larger than {source_kb} KB. Submit only the exercise file.",
+        "trace_mb": "your code produced more than {trace_mb} MB of results. "
+                    "Train only for the steps the exercise asks.",
+    }
+
+    def message(self, name: str) -> str:
+        """The student-facing sentence for a limit that was hit."""
+        return self.MESSAGES[name].format(**asdict(self))
+
+    def with_overrides(self, overrides: dict) -> "Limits":
+        """A copy with the given fields replaced (values already validated)."""
+        return replace(self, **overrides)
+
+    @classmethod
+    def field_types(cls) -> dict[str, type]:
+        return {f.name: (float if f.type in ("float", float) else int) for f in fields(cls)}
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,128 @@
+"""Phase 1, run inside the untrusted child: import the student's code, run the scenario for
+each seed, write one trace per seed and a small result.json (a verdict when something failed).
+
+Nothing written here is trusted by the parent: it is parsed as size-capped data.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import traceback
+from pathlib import Path
+
+import torch
+
+from graders import trace as tr
+from graders.limits import Limits
+from graders.scenario import MissingName, ScenarioContext, compile_submission, load_scenario
+
+RESULT_FILE = "result.json"
+ALLOWED_VERDICTS = {"ok", "syntax_error", "exception", "missing", "memory_limit", "output_limit"}
+
+
+def set_memory_limit(memory_mb: int) -> None:
+    """Cap the address space at what the process already maps plus memory_mb."""
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[0])
+        base = pages * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        base = 0
+    cap = base + memory_mb * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def apply_limits(limits: Limits) -> None:
+    """The rlimits a phase-1 child sets on itself just before student code runs."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
+    fsize = limits.file_size_mb << 20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
+    set_memory_limit(limits.memory_mb)
+
+
+def run(job: dict, on_ready=lambda: None) -> None:
+    """Run a phase-1 job (see runner.Phase1Job.to_dict) and write its outputs to job['out_dir']."""
+    out = Path(job["out_dir"])
+    limits = Limits(**job["limits"])
+    sub_path = Path(job["work_dir"]) / job["submission"]
+    result = {"verdict": "ok", "message": "", "seeds": []}
+    try:
+        scenario = load_scenario(Path(job["scenario"]))
+    except Exception as e:  # the instructor's scenario is broken: not the student's fault
+        _write(out, {"verdict": "internal", "message": f"scenario failed to load: {e!r}"})
+        return
+    torch.set_num_threads(1)
+    on_ready()
+    apply_limits(limits)
+    try:
+        compile_submission(sub_path)
+        for seed in job["seeds"]:
+            rec = tr.Recorder(max_bytes=limits.trace_mb << 20)
+            ctx = ScenarioContext(seed, sub_path, Path(job["data_dir"]), job.get("requires", ()))
+            with tr.use(rec):
+                torch.manual_seed(seed)
+                scenario.run(ctx)
+            rec.trace.meta.update({"seed": seed, "torch": torch.__version__,
+                                   "dtype": str(torch.get_default_dtype())})
+            rec.trace.meta.update(job.get("meta", {}))
+            tr.save_trace(rec.trace, out / f"seed-{seed}")
+            result["seeds"].append(seed)
+    except SyntaxError as e:
+        result = {"verdict": "syntax_error", "line": e.lineno,
+                  "message": _syntax_message(e, job["submission"])}
+    except MissingName as e:
+        what = "a function" if e.kind == "function" else ("a class" if e.kind == "class" else "")
+        result = {"verdict": "missing",
+                  "message": f"{e.filename} must define {what} `{e.name}`, and it does not. "
+                             f"Check the spelling and that it is at the top level of the file."}
+    except tr.TraceLimitError:
+        result = {"verdict": "output_limit", "message": limits.message("trace_mb")}
+    except MemoryError:
+        result = {"verdict": "memory_limit", "message": limits.message("memory_mb")}
+    except BaseException as e:  # anything else the student's code (or our use of it) raised
+        if _is_allocation_failure(e):
+            result = {"verdict": "memory_limit", "message": limits.message("memory_mb")}
+        else:
+            result = {"verdict": "exception", "message": student_traceback(e, job["submission"])}
+    _write(out, result)
+
+
+def _write(out: Path, result: dict) -> None:
+    (out / RESULT_FILE).write_text(json.dumps(result), encoding="utf-8")
+
+
+def _is_allocation_failure(e: BaseException) -> bool:
+    text = str(e)
+    return isinstance(e, RuntimeError) and ("can't allocate memory" in text or "DefaultCPUAllocator" in text
+                                            or "not enough memory" in text)
+
+
+def _syntax_message(e: SyntaxError, filename: str) -> str:
+    line = (e.text or "").rstrip("\n")
+    where = f"{filename}, line {e.lineno}"
+    caret = ""
+    if line and e.offset:
+        caret = "\n    " + line.strip() + "\n    " + " " * max(0, e.offset - 1 - (len(line) - len(line.lstrip()))) + "^"
+    return f"{where}: {e.msg}{caret}"
+
+
+def student_traceback(e: BaseException, filename: str) -> str:
+    """The exception as the student should see it: only frames in their own file."""
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == filename]
+    head = f"{type(e).__name__}: {e}".strip()
+    if len(head) > 2000:
+        head = head[:2000] + " ..."
+    if not frames:
+        return (f"{head}\nThis happened while the exercise used your code, not inside it: check "
+                f"that your functions return what the exercise asks for (type and shape).")
+    lines = ["Traceback (your code only):"]
+    for f in frames[-8:]:
+        lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
+        if f.line:
+            lines.append(f"    {f.line}")
+    lines.append(head)
+    return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""The pytest plugin of tracegrade graders: markers for points, name and visibility; fixtures
+`student`, `reference` (traces, one test instance per seed), `source`, `exercise`, `tol`.
+
+Outcomes of a test's seed instances are folded into one result per test function and written
+to the results file named in the job.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graders.checks.feedback import Mistake
+from graders.exercise import Exercise
+from graders.trace.store import TraceFormatError, load_trace
+
+INTERNAL = ("The grader itself failed on this check (not necessarily your fault). "
+            "Your instructor can see the details.")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--tg-job", action="store", default=None, help="tracegrade phase-2 job file")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): points this grader test is worth")
+    config.addinivalue_line("markers", "name(text): the test's title shown to students")
+    config.addinivalue_line("markers", "visibility(v): visible, hidden, after_due_date, after_published")
+    path = config.getoption("--tg-job")
+    config._tg_job = json.loads(Path(path).read_text(encoding="utf-8")) if path else None
+    config._tg_outcomes = {}
+
+
+def _job(config) -> dict:
+    if config._tg_job is None:
+        raise pytest.UsageError("tracegrade graders run through `tracegrade grade`, not plain pytest")
+    return config._tg_job
+
+
+def pytest_generate_tests(metafunc):
+    if {"student", "reference", "seed"} & set(metafunc.fixturenames):
+        seeds = _job(metafunc.config)["seeds"]
+        metafunc.parametrize("seed", seeds, ids=[f"seed{s}" for s in seeds])
+
+
+@pytest.fixture
+def exercise(request) -> Exercise:
+    return Exercise.load(_job(request.config)["exercise_dir"])
+
+
+@pytest.fixture
+def tol(exercise) -> dict:
+    return {"rtol": exercise.rtol, "atol": exercise.atol}
+
+
+@pytest.fixture
+def source(request) -> str:
+    return Path(_job(request.config)["source_file"]).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def student(request, seed):
+    job = _job(request.config)
+    return load_trace(Path(job["student_dir"]) / f"seed-{seed}", max_bytes=job["max_trace_bytes"])
+
+
+@pytest.fixture
+def reference(request, seed):
+    return load_trace(Path(_job(request.config)["reference_dir"]) / f"seed-{seed}")
+
+
+def _title(item) -> str:
+    m = item.get_closest_marker("name")
+    if m and m.args:
+        return str(m.args[0])
+    doc = (getattr(item, "function", None).__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else item.originalname.replace("_", " ").removeprefix("test ")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" or report.failed:
+        _fold(item, report, call)
+
+
+def _fold(item, report, call):
+    key = f"{item.path.name}::{item.originalname}"
+    pts = item.get_closest_marker("points")
+    vis = item.get_closest_marker("visibility")
+    entry = item.config._tg_outcomes.setdefault(key, {
+        "name": _title(item), "max_score": float(pts.args[0]) if pts else 1.0,
+        "visibility": vis.args[0] if vis else "visible", "status": "passed",
+        "message": "", "diagnosis": None, "error": "",
+    })
+    if report.passed or entry["status"] == "failed":
+        return
+    entry["status"] = "failed"
+    exc = call.excinfo.value if call.excinfo else None
+    if isinstance(exc, Mistake):
+        entry["message"], entry["diagnosis"] = exc.message, exc.diagnosis
+    elif isinstance(exc, TraceFormatError):
+        entry["message"] = "The results your code produced could not be read (the trace was damaged)."
+    elif isinstance(exc, AssertionError) and str(exc).split("\nassert")[0].strip():
+        entry["message"] = str(exc).split("\nassert")[0].strip()
+    else:
+        entry["message"] = INTERNAL
+        entry["error"] = report.longreprtext[-4000:]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    job = session.config._tg_job
+    if job is None:
+        return
+    tests = []
+    for e in session.config._tg_outcomes.values():
+        e["score"] = e["max_score"] if e["status"] == "passed" else 0.0
+        tests.append(e)
+    Path(job["results_file"]).write_text(json.dumps({"tests": tests, "collected": session.testscollected}),
+                                         encoding="utf-8")

@@ -1,0 +1,264 @@
+"""The Grader: validates a submission, runs phase 1 (student code, untrusted) and phase 2
+(pytest graders, trusted) through a Backend, and folds what happened into a GradeResult.
+
+Scores come only from phase 2; everything phase 1 wrote is read as capped data.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from graders.backends import Backend, ChildRun, ColdBackend
+from graders.errors import GradingError
+from graders.exercise import Exercise
+from graders.results import GradeResult, TestOutcome, Verdict
+from graders.trace.store import TraceFormatError, load_trace
+
+PHASE1_VERDICTS = {
+    "syntax_error": Verdict.SYNTAX_ERROR, "exception": Verdict.EXCEPTION,
+    "missing": Verdict.MISSING, "memory_limit": Verdict.MEMORY_LIMIT,
+    "output_limit": Verdict.OUTPUT_LIMIT,
+}
+MAX_RESULT_BYTES = 64 << 10
+PHASE2_WALL_SECONDS = 60.0
+
+
+def file_sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else ""
+
+
+def decode_source(source, limit_kb: int) -> tuple[str | None, str]:
+    """(text, "") for a usable submission, or (None, reason a student can act on)."""
+    if isinstance(source, str):
+        data = source.encode("utf-8", "surrogatepass")
+    else:
+        data = bytes(source)
+    if len(data) > limit_kb * 1024:
+        return None, (f"Your file is {len(data) // 1024} KB; the limit is {limit_kb} KB. "
+                      f"Submit only the exercise file.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return None, (f"Your file is not UTF-8 text (byte {e.start} cannot be decoded). "
+                      f"Save it as UTF-8 in your editor and submit again.")
+    if not text.strip():
+        return None, "Your file is empty. Start from the starter code and submit your version."
+    if "\x00" in text:
+        return None, "Your file contains a NUL byte, so it is not a Python source file."
+    return text, ""
+
+
+class Grader:
+    """Grades submissions against exercises. Use as a context manager so the backend (a warm
+    pool, when there is one) is started once and stopped at the end."""
+
+    def __init__(self, backend: Backend | None = None):
+        self.backend = backend or default_backend()
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.backend.sandboxed
+
+    # ---- grading ----------------------------------------------------------------------------
+    def grade(self, exercise: Exercise, source, seeds: str | list[int] = "auto") -> GradeResult:
+        """Grade source (str or bytes) on exercise. seeds: 'auto' (hidden when their reference
+        traces exist, else public), 'public', 'hidden', 'all', or an explicit list."""
+        t0 = time.monotonic()
+        seed_list = self._seeds(exercise, seeds)
+        text, problem = decode_source(source, exercise.limits.source_kb)
+        if text is None:
+            return self._verdict(exercise, Verdict.BAD_SOURCE, problem, seed_list, t0)
+        for s in seed_list:
+            if not (exercise.trace_dir(s) / "trace.json").is_file():
+                raise GradingError(f"{exercise.path}: no reference trace for seed {s}. "
+                                   f"Run `tracegrade trace {exercise.path}`.")
+        with tempfile.TemporaryDirectory(prefix="tracegrade-") as tmp:
+            tmp = Path(tmp)
+            run1, res1 = self._phase1(exercise, text, seed_list, tmp)
+            early = self._phase1_verdict(exercise, run1, res1, seed_list, tmp / "out")
+            if early is not None:
+                verdict, message = early
+                r = self._verdict(exercise, verdict, message, seed_list, t0)
+                r.stdout, r.stderr = run1.stdout, run1.stderr
+                return r
+            result = self._phase2(exercise, text, seed_list, tmp)
+        result.stdout, result.stderr = run1.stdout, run1.stderr + result.stderr
+        result.execution_time = time.monotonic() - t0
+        result.seeds = seed_list
+        result.sandboxed = self.sandboxed
+        return result
+
+    def record_reference(self, exercise: Exercise, seeds=None) -> list[int]:
+        """Run the solution and store its traces in exercise/traces/seed-N (all seeds)."""
+        seeds = list(seeds or exercise.seeds)
+        text = exercise.solution.read_text(encoding="utf-8")
+        with tempfile.TemporaryDirectory(prefix="tracegrade-ref-") as tmp:
+            tmp = Path(tmp)
+            run1, res1 = self._phase1(exercise, text, seeds, tmp, meta=reference_meta(exercise))
+            early = self._phase1_verdict(exercise, run1, res1, seeds, tmp / "out")
+            if early is not None:
+                raise GradingError(f"{exercise.solution}: the solution did not run cleanly: "
+                                   f"{early[0].title}: {early[1]}\n{run1.stderr[-2000:]}")
+            for s in seeds:
+                dest = exercise.trace_dir(s)
+                if dest.exists():
+                    shutil.rmtree(dest)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copytree(tmp / "out" / f"seed-{s}", dest)
+        return seeds
+
+    # ---- phases -------------------------------------------------------------------------------
+    def _phase1(self, exercise: Exercise, text: str, seeds, tmp: Path, meta=None):
+        work, out = tmp / "work", tmp / "out"
+        work.mkdir()
+        out.mkdir()
+        (work / exercise.submission).write_text(text, encoding="utf-8")
+        job = {
+            "phase": 1, "tmp_dir": str(tmp), "work_dir": str(work), "out_dir": str(out),
+            "exercise_dir": str(exercise.path), "scenario": str(exercise.scenario),
+            "data_dir": str(exercise.data_dir), "submission": exercise.submission,
+            "seeds": list(seeds), "requires": list(exercise.requires),
+            "limits": exercise.limits.to_dict(), "meta": meta or {},
+            "public_files": [str(p) for p in exercise.public_files()],
+        }
+        lim = exercise.limits
+        run = self.backend.run(job, wall_seconds=lim.wall_seconds, output_bytes=lim.output_kb * 1024)
+        res = None
+        rfile = out / "result.json"
+        if rfile.is_file() and not rfile.is_symlink() and rfile.stat().st_size <= MAX_RESULT_BYTES:
+            try:
+                res = json.loads(rfile.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                res = None
+        return run, res
+
+    def _phase1_verdict(self, exercise: Exercise, run: ChildRun, res, seeds, out_dir: Path):
+        """None when phase 1 produced a trace for every seed, else (Verdict, message)."""
+        lim = exercise.limits
+        if run.output_exceeded:
+            return Verdict.OUTPUT_LIMIT, lim.message("output_kb")
+        if run.timed_out:
+            return Verdict.TIME_LIMIT, lim.message("wall_seconds")
+        if run.signal == signal.SIGXCPU:
+            return Verdict.TIME_LIMIT, lim.message("cpu_seconds")
+        if run.signal == signal.SIGXFSZ:
+            return Verdict.CRASHED, lim.message("file_size_mb")
+        if run.signal is not None:
+            name = signal.Signals(run.signal).name if run.signal in signal.Signals._value2member_map_ else run.signal
+            if run.signal == signal.SIGKILL:
+                return Verdict.MEMORY_LIMIT, lim.message("memory_mb")
+            return Verdict.CRASHED, (f"Your code crashed the Python process (signal {name}). "
+                                     f"This usually means very large tensors or a native error; "
+                                     f"run it locally to see where.")
+        if not isinstance(res, dict) or not isinstance(res.get("verdict"), str):
+            return Verdict.CRASHED, (f"Your code ended the program early (exit status {run.returncode}) "
+                                     f"before the exercise finished. Do not call exit() or os._exit().")
+        v = res["verdict"]
+        msg = str(res.get("message", ""))[:4000]
+        if v == "internal":
+            raise GradingError(f"{exercise.scenario}: {msg}")
+        if v in PHASE1_VERDICTS:
+            return PHASE1_VERDICTS[v], msg
+        if v != "ok":
+            return Verdict.CRASHED, "Your code interfered with the grader and the run was discarded."
+        for s in seeds:
+            folder = out_dir / f"seed-{s}"
+            if not (folder / "trace.json").is_file() or not (folder / "trace.safetensors").is_file():
+                return Verdict.CRASHED, "Your code interfered with the grader and the run was discarded."
+        return None
+
+    def _phase2(self, exercise: Exercise, text: str, seeds, tmp: Path) -> GradeResult:
+        p2 = tmp / "phase2"
+        p2.mkdir()
+        source_file = p2 / exercise.submission
+        source_file.write_text(text, encoding="utf-8")
+        job = {
+            "phase": 2, "tmp_dir": str(p2), "exercise_dir": str(exercise.path),
+            "graders": [str(p) for p in exercise.grader_files()], "seeds": list(seeds),
+            "student_dir": str(tmp / "out"), "reference_dir": str(exercise.traces_dir),
+            "source_file": str(source_file), "results_file": str(p2 / "results.json"),
+            "max_trace_bytes": exercise.limits.trace_mb << 20,
+        }
+        job_file = p2 / "job.json"
+        job["job_file"] = str(job_file)
+        job_file.write_text(json.dumps(job), encoding="utf-8")
+        run = self.backend.run(job, wall_seconds=PHASE2_WALL_SECONDS, output_bytes=1 << 20)
+        rfile = p2 / "results.json"
+        if not rfile.is_file():
+            raise GradingError(f"the graders of {exercise.slug} did not report (exit {run.returncode}, "
+                               f"signal {run.signal}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+        data = json.loads(rfile.read_text(encoding="utf-8"))
+        tests, errors = [], []
+        for t in data["tests"]:
+            if t.get("error"):
+                errors.append(f"{t['name']}:\n{t['error']}")
+            tests.append(TestOutcome(name=t["name"], score=t["score"], max_score=t["max_score"],
+                                     status=t["status"], message=t["message"],
+                                     diagnosis=t["diagnosis"], visibility=t["visibility"]))
+        if not tests:
+            raise GradingError(f"the graders of {exercise.slug} collected no tests:\n{run.stdout[-3000:]}")
+        result = GradeResult(
+            verdict=Verdict.GRADED, score=sum(t.score for t in tests),
+            max_score=sum(t.max_score for t in tests), tests=tests, stderr="\n".join(errors),
+        )
+        result.traces = curves(tmp / "out", exercise, seeds[0])
+        return result
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def _seeds(self, exercise: Exercise, seeds) -> list[int]:
+        if isinstance(seeds, (list, tuple)):
+            return [int(s) for s in seeds]
+        if seeds == "public":
+            return list(exercise.public_seeds)
+        if seeds == "hidden":
+            return list(exercise.hidden_seeds)
+        if seeds == "all":
+            return list(exercise.seeds)
+        hidden_ready = all((exercise.trace_dir(s) / "trace.json").is_file() for s in exercise.hidden_seeds)
+        return list(exercise.hidden_seeds if hidden_ready else exercise.public_seeds)
+
+    def _verdict(self, exercise, verdict, message, seeds, t0) -> GradeResult:
+        return GradeResult(verdict=verdict, score=0.0, max_score=exercise.points, message=message,
+                           execution_time=time.monotonic() - t0, seeds=list(seeds),
+                           sandboxed=self.sandboxed,
+                           tests=[TestOutcome(name=verdict.title, score=0.0, max_score=exercise.points,
+                                              status="failed", message=message,
+                                              diagnosis=verdict.value)])
+
+
+def reference_meta(exercise: Exercise) -> dict:
+    return {"solution_sha": file_sha(exercise.solution), "scenario_sha": file_sha(exercise.scenario)}
+
+
+def curves(out_dir: Path, exercise: Exercise, seed: int, key: str = "loss") -> dict:
+    """Loss curves of the student and the reference for one seed (for plots)."""
+    out = {"seed": seed}
+    for who, folder in (("student", out_dir / f"seed-{seed}"), ("reference", exercise.trace_dir(seed))):
+        try:
+            out[who] = load_trace(folder, max_bytes=exercise.limits.trace_mb << 20).floats(key)[:1000]
+        except TraceFormatError:
+            out[who] = []
+    return out
+
+
+def default_backend() -> Backend:
+    """The warm sandboxed pool where available, else a cold process per job."""
+    try:
+        from graders.pool import make_default_backend  # added with the warm pool
+    except ImportError:
+        return ColdBackend()
+    return make_default_backend()

@@ -1,0 +1,107 @@
+"""Trace: recorded tensors by (key, step) plus JSON info and metadata; saved as safetensors + JSON.
+
+Loading never unpickles: safetensors for tensors, json for the rest, both size-checked first.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+TENSORS_FILE = "trace.safetensors"
+INFO_FILE = "trace.json"
+NO_STEP = -1
+
+
+class TraceFormatError(ValueError):
+    """A trace on disk is missing, too large or malformed."""
+
+
+@dataclass
+class Trace:
+    """Tensors keyed by name and step (step -1 when none), JSON-able info, and metadata."""
+
+    tensors: dict[str, dict[int, torch.Tensor]] = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
+
+    def keys(self) -> list[str]:
+        return sorted(self.tensors)
+
+    def has(self, key: str) -> bool:
+        return key in self.tensors
+
+    def steps(self, key: str) -> list[int]:
+        return sorted(self.tensors.get(key, {}))
+
+    def get(self, key: str, step: int | None = None) -> torch.Tensor | None:
+        """The tensor recorded under key at step (None if it was never recorded)."""
+        return self.tensors.get(key, {}).get(NO_STEP if step is None else step)
+
+    def series(self, key: str) -> list[torch.Tensor]:
+        """Every value recorded under key, in step order."""
+        by_step = self.tensors.get(key, {})
+        return [by_step[s] for s in sorted(by_step)]
+
+    def floats(self, key: str) -> list[float]:
+        """A scalar series as Python floats (a loss curve, say)."""
+        return [float(t.reshape(-1)[0]) if t.numel() else float("nan") for t in self.series(key)]
+
+    def last(self, key: str) -> torch.Tensor | None:
+        s = self.series(key)
+        return s[-1] if s else None
+
+    def prefixed(self, prefix: str) -> list[str]:
+        """Keys that start with prefix (e.g. 'grad/' for all parameter gradients)."""
+        return [k for k in self.keys() if k.startswith(prefix)]
+
+
+def save_trace(trace: Trace, folder: Path) -> int:
+    """Write the trace into folder; returns the number of bytes written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    flat = {}
+    for key, by_step in trace.tensors.items():
+        for step, t in by_step.items():
+            flat[f"{key}@{step}"] = t.detach().to("cpu").contiguous().clone()
+    blob = st_save(flat) if flat else st_save({"__empty__@-1": torch.zeros(0)})
+    text = json.dumps({"info": trace.info, "meta": trace.meta}, sort_keys=True, allow_nan=True)
+    (folder / TENSORS_FILE).write_bytes(blob)
+    (folder / INFO_FILE).write_text(text, encoding="utf-8")
+    return len(blob) + len(text)
+
+
+def load_trace(folder: Path, max_bytes: int = 64 << 20) -> Trace:
+    """Read a trace folder written by save_trace (possibly by untrusted code): data only."""
+    folder = Path(folder)
+    tpath, ipath = folder / TENSORS_FILE, folder / INFO_FILE
+    for p in (tpath, ipath):
+        if not p.is_file() or p.is_symlink():
+            raise TraceFormatError(f"{p.name} is missing")
+    size = tpath.stat().st_size + ipath.stat().st_size
+    if size > max_bytes:
+        raise TraceFormatError(f"trace is {size} bytes, over the {max_bytes} byte cap")
+    try:
+        flat = st_load(tpath.read_bytes())
+        doc = json.loads(ipath.read_text(encoding="utf-8"))
+    except Exception as e:  # malformed input from an untrusted writer
+        raise TraceFormatError(f"trace is malformed: {e}") from None
+    if not isinstance(doc, dict):
+        raise TraceFormatError("trace.json is not an object")
+    tensors: dict[str, dict[int, torch.Tensor]] = {}
+    for name, t in flat.items():
+        key, _, step = name.rpartition("@")
+        if key == "__empty__":
+            continue
+        try:
+            tensors.setdefault(key, {})[int(step)] = t
+        except ValueError:
+            raise TraceFormatError(f"bad tensor name {name!r}") from None
+    info, meta = doc.get("info", {}), doc.get("meta", {})
+    if not isinstance(info, dict) or not isinstance(meta, dict):
+        raise TraceFormatError("trace.json info/meta are not objects")
+    return Trace(tensors=tensors, info=info, meta=meta)
