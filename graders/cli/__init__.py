@@ -1,0 +1,1 @@
+"""The `tracegrade` command line: local grading and exercise authoring (server commands plug in)."""

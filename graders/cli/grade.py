@@ -1,0 +1,55 @@
+"""`tracegrade grade EXERCISE FILE`: grade a file locally, as a table or Gradescope JSON."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from graders.errors import ExerciseError, GradingError
+from graders.exercise import Exercise
+from graders.cli.report import result_table
+
+
+@click.command("grade")
+@click.argument("exercise_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="text: a table; json: Gradescope results.json.")
+@click.option("--seeds", default="auto", show_default=True,
+              help="auto, public, hidden, all, or a comma-separated list of seeds.")
+@click.option("--fail-under", type=float, default=None,
+              help="Exit with status 1 when the score is below this number.")
+def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: float | None) -> None:
+    """Grade FILE against the exercise in EXERCISE_DIR."""
+    from graders.runner import Grader
+
+    exercise = load_or_exit(exercise_dir)
+    if not file.is_file():
+        raise click.UsageError(f"{file}: no such file. Give the path of your solution file.")
+    if seeds not in ("auto", "public", "hidden", "all"):
+        try:
+            seeds = [int(s) for s in seeds.split(",")]
+        except ValueError:
+            raise click.UsageError("--seeds: expected auto, public, hidden, all or numbers like 1,2") from None
+    try:
+        with Grader() as grader:
+            result = grader.grade(exercise, file.read_bytes(), seeds=seeds)
+    except GradingError as e:
+        click.echo(f"internal error: {e}", err=True)
+        sys.exit(4)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_gradescope(), indent=2))
+    else:
+        click.echo(result_table(result, f"{exercise.title} ({exercise.slug})"))
+    if fail_under is not None and result.score < fail_under:
+        sys.exit(1)
+
+
+def load_or_exit(path: Path) -> Exercise:
+    try:
+        return Exercise.load(path)
+    except ExerciseError as e:
+        click.echo(f"invalid exercise: {e}", err=True)
+        sys.exit(3)
