@@ -41,8 +41,9 @@ def _load_plugins() -> None:
         except Exception as e:  # a broken plug-in must not break local grading
             click.echo(f"warning: could not load commands from {ep.value}: {e}", err=True)
             continue
-        if isinstance(cmd, click.Command):
-            cli.add_command(cmd)
+        for c in (cmd if isinstance(cmd, (list, tuple)) else [cmd]):
+            if isinstance(c, click.Command):
+                cli.add_command(c)
 
 
 def main() -> None:

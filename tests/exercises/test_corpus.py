@@ -1,0 +1,54 @@
+"""Every bundled exercise's corpus keeps its verdict: correct variants get full marks, each
+known mistake fails with its named diagnosis.
+
+A corpus file lives in tests/exercises/corpus/<slug>/ and says what it expects on its first line:
+`# expect: full`, `# expect: mistake <diagnosis>` or `# expect: verdict <verdict>`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from graders import Exercise
+from tests.conftest import EXERCISES
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPECT_RE = re.compile(r"^# expect: (full|mistake|verdict)\s*(\S*)")
+
+
+def corpus_files():
+    for f in sorted(CORPUS.glob("*/*.py")):
+        yield pytest.param(f, id=f"{f.parent.name}/{f.stem}")
+
+
+@pytest.mark.parametrize("path", list(corpus_files()))
+def test_corpus_verdict(path: Path, grader):
+    m = EXPECT_RE.match(path.read_text(encoding="utf-8").splitlines()[0])
+    assert m, f"{path}: first line must be '# expect: full|mistake <code>|verdict <verdict>'"
+    kind, what = m.groups()
+    ex = Exercise.load(EXERCISES / path.parent.name)
+    result = grader.grade(ex, path.read_bytes(), seeds="all")
+    summary = [(t.name, t.status, t.diagnosis, t.message) for t in result.tests]
+    if kind == "full":
+        assert result.verdict.value == "graded", (result.verdict, result.message)
+        assert result.score == result.max_score, summary
+    elif kind == "mistake":
+        assert result.score < result.max_score, summary
+        assert what in result.diagnoses, summary
+        failed = [t for t in result.tests if t.diagnosis == what]
+        assert all(t.message.strip() for t in failed)
+    else:
+        assert result.verdict.value == what, (result.verdict, result.message)
+        assert result.score == 0
+
+
+def test_every_exercise_has_a_corpus():
+    slugs = [p.parent.name for p in EXERCISES.glob("*/exercise.toml")]
+    for slug in slugs:
+        files = list((CORPUS / slug).glob("*.py"))
+        full = [f for f in files if f.read_text().startswith("# expect: full")]
+        bad = [f for f in files if f.read_text().startswith("# expect: mistake")]
+        assert len(full) >= 3, f"{slug}: needs at least 3 also-correct variants, has {len(full)}"
+        assert len(bad) >= 3, f"{slug}: needs at least 3 known mistakes, has {len(bad)}"
