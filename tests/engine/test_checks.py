@@ -1,0 +1,58 @@
+"""Comparison helpers and feedback: the first divergence, in words a student can act on."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from graders import checks
+from graders.trace import Trace
+
+
+def tr(**series):
+    return Trace(tensors={k: {i: torch.tensor(v) for i, v in enumerate(vals)} for k, vals in series.items()})
+
+
+def test_first_divergence_reports_step_key_and_values():
+    d = checks.first_divergence(tr(loss=[1.0, 0.5, 0.3]), tr(loss=[1.0, 0.5, 0.2]), "loss")
+    assert (d.key, d.step, d.reason) == ("loss", 2, "value")
+    assert checks.first_divergence(tr(loss=[1.0]), tr(loss=[1.0 + 1e-9]), "loss") is None
+
+
+def test_assert_close_message_is_readable():
+    with pytest.raises(checks.Mistake) as e:
+        checks.assert_close(tr(loss=[1.0, 0.7]), tr(loss=[1.0, 0.5]), "loss", what="Your loss",
+                            hint="Check the learning rate.", diagnosis="lr")
+    assert str(e.value) == "Your loss at step 2 is 0.7, expected 0.5. Check the learning rate."
+    assert e.value.diagnosis == "lr"
+
+
+def test_missing_and_shape_divergences():
+    with pytest.raises(checks.Mistake, match="never produced"):
+        checks.assert_close(tr(), tr(loss=[1.0]), "loss", what="Your loss")
+    with pytest.raises(checks.Mistake, match=r"shape \[2\], expected \[3\]"):
+        checks.assert_close(tr(w=[[1.0, 2.0]]), tr(w=[[1.0, 2.0, 3.0]]), "w", what="w")
+
+
+def test_nan_never_matches():
+    assert not checks.close(float("nan"), float("nan"))
+
+
+def test_ratio_detects_sign_and_factor_two():
+    e = torch.tensor([1.0, -2.0, 3.0])
+    assert checks.ratio_to(-e, e) == -1.0
+    assert checks.ratio_to(e / 2, e) == 0.5
+    assert checks.ratio_to(e + 1, e) is None
+
+
+def test_fmt_keeps_feedback_short():
+    assert checks.fmt(0.123456789) == "0.1235"
+    assert checks.fmt(torch.tensor([[1.0, 2.0]])) == "[[1, 2]]"
+    assert "shape [100]" in checks.fmt(torch.zeros(100))
+
+
+def test_source_questions_use_the_syntax_tree():
+    src = "import torch.autograd\n# loss.backward() in a comment\ndef f(l):\n    l.backward()\n"
+    assert checks.calls_attribute(src, "backward") == [4]
+    assert checks.uses_name(src, "autograd") == [1]
+    assert checks.defines(src, "f") and not checks.defines(src, "g")
+    assert checks.calls_attribute("def (:", "backward") == []
