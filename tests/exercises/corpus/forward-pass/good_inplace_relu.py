@@ -1,0 +1,16 @@
+# expect: full
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(10, 20)
+        self.relu = nn.ReLU(inplace=True)
+        self.fc2 = nn.Linear(20, 1)
+
+    def forward(self, x):
+        x = self.fc1(x)
+        x = self.relu(x)
+        x = self.fc2(x)
+        return x
