@@ -1,0 +1,70 @@
+"""Diagnoses of prediction/target shape mistakes, read off the shapes a TracingLoss saw
+(info '<key>_shapes') and a loss error the scenario noted (info '<key>_error').
+
+Codes: target_broadcast (silent broadcasting, e.g. MSELoss), target_shape_mismatch (the loss
+refused the shapes, e.g. BCELoss), target_wrong_axis (a [1, N] row against [N, 1] predictions).
+"""
+from __future__ import annotations
+
+import torch
+
+from graders.trace.store import Trace
+
+FIX = "Make the target the same shape as the predictions, {pred}: for example y.unsqueeze(1) or y.view(-1, 1)."
+
+
+def loss_raised(trace: Trace, key: str = "loss") -> bool:
+    """True when the last call of the TracingLoss `key` saw its shapes but recorded no value
+    (so the loss itself raised), and those shapes differ."""
+    shapes = trace.info.get(f"{key}_shapes", [])
+    return (len(shapes) > len(trace.steps(key)) and bool(shapes)
+            and shapes[-1][0] != shapes[-1][1])
+
+
+def loss_shape_problem(trace: Trace, key: str = "loss", loss_name: str = "the loss") -> tuple[str, str] | None:
+    """The first call of loss `key` whose prediction and target shapes differ, as (code, message)."""
+    shapes = trace.info.get(f"{key}_shapes", [])
+    for pred, target in shapes:
+        if pred == target:
+            continue
+        raised = f"{key}_error" in trace.info
+        code, msg = _explain(pred, target, raised, loss_name)
+        if len({tuple(t) for _, t in shapes}) > 1:
+            msg += (" Your target's shape also changes from one step to the next: an in-place "
+                    "unsqueeze_() or view inside the loop reshapes it again every step.")
+        return code, msg
+    return None
+
+
+def _explain(pred: list[int], target: list[int], raised: bool, loss_name: str) -> tuple[str, str]:
+    fix = FIX.format(pred=pred)
+    if len(pred) == 2 and pred[1] == 1 and target == [1, pred[0]]:
+        return "target_wrong_axis", (
+            f"Your target has shape {target}, a row, but the predictions are a column, {pred}: "
+            f"the new axis went in front. {loss_name} then "
+            + ("refuses them" if raised else f"compares every prediction with every target")
+            + ". Use y.unsqueeze(1) (or y.view(-1, 1)), not unsqueeze(0).")
+    if raised:
+        return "target_shape_mismatch", (
+            f"{loss_name} stopped with a shape error: the predictions have shape {pred} but the "
+            f"target has shape {target}, and {loss_name} needs both shapes to be the same. {fix}")
+    try:
+        grid = list(torch.broadcast_shapes(tuple(pred), tuple(target)))
+    except RuntimeError:
+        grid = None
+    n_pred, n_grid = _numel(pred), _numel(grid) if grid is not None else 0
+    if grid is not None and n_grid > n_pred:
+        return "target_broadcast", (
+            f"Your predictions have shape {pred} but the target has shape {target}. {loss_name} "
+            f"does not complain: it broadcasts them to {grid}, comparing every prediction with "
+            f"every target ({n_grid} pairs instead of {n_pred}), so the loss and the gradients "
+            f"are wrong. {fix}")
+    return "target_shape_mismatch", (
+        f"Your predictions have shape {pred} but the target has shape {target}. {fix}")
+
+
+def _numel(shape: list[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
