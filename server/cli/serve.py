@@ -1,0 +1,125 @@
+"""`tracegrade serve`: migrate, load the bundled course, then run gunicorn and one grading worker
+as child processes until Ctrl-C (which stops both). `tracegrade worker` runs a worker alone.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from server import config as cfg
+from server.cli.admin import ensure_user, migrate_instance, sync_folder
+from server.cli.common import database, instance_option, require_schema, resolve_instance
+
+DEMO_USERS = (("instructor@example.com", "instructor-demo", "instructor"),
+              ("student@example.com", "student-demo", "student"))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("worker", help="Grade queued submissions from the database until stopped.")
+@instance_option
+@click.option("--name", default=None, help="A stable name for this worker: on restart it takes back "
+                                           "what it had claimed. Default: worker-1@HOSTNAME.")
+@click.option("--once", is_flag=True, help="Stop when the queue is empty.")
+def worker_cmd(instance, name, once):
+    from server.worker import main
+    instance = resolve_instance(instance)
+    require_schema(instance)
+    sys.exit(main(cfg.database_url(instance), instance, name=name, once=once))
+
+
+@click.command("serve", help="Run the web server (gunicorn) and a grading worker.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@instance_option
+@click.option("--exercises", "exercises_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Course folder loaded at start. Default: $TRACEGRADE_EXERCISES, else ./exercises.")
+@click.option("--web-workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--demo", is_flag=True, help="Create (or reset) a demo instructor and student and print their logins.")
+@click.option("--no-worker", is_flag=True, help="Web only (grading runs elsewhere).")
+def serve_cmd(host, port, instance, exercises_dir, web_workers, demo, no_worker):
+    instance = resolve_instance(instance)
+    migrate_instance(instance)
+    folder = Path(exercises_dir or os.environ.get("TRACEGRADE_EXERCISES") or "exercises")
+    lines = sync_folder(instance, folder) if (folder / "course.toml").is_file() else [
+        f"no course.toml in {folder}: no course loaded"]
+    slug = lines[0].split()[1] if lines[0].startswith("course ") else None
+    env = dict(os.environ, TRACEGRADE_INSTANCE=str(instance))
+    if "TRACEGRADE_SECURE_COOKIES" not in env:
+        env["TRACEGRADE_SECURE_COOKIES"] = "0" if is_loopback(host) else "1"
+        if not is_loopback(host):
+            click.echo("note: session cookies are marked Secure, so browsers log in only over "
+                       "HTTPS; put a TLS proxy in front (docs/server.md) or set "
+                       "TRACEGRADE_SECURE_COOKIES=0 on a trusted network.", err=True)
+    if demo and slug:
+        with database(instance) as db, db.session() as s:
+            for email, password, role in DEMO_USERS:
+                ensure_user(s, email, password, slug, role)
+    procs = _start(host, port, instance, web_workers, no_worker, env)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo("")
+    click.echo(f"tracegrade is running at http://{shown}:{port}/  (Ctrl-C stops it)")
+    for line in lines:
+        click.echo(f"  {line}")
+    if demo and slug:
+        for email, password, role in DEMO_USERS:
+            click.echo(f"  demo {role:<10} {email} / {password}")
+    sys.exit(_supervise(procs))
+
+
+def _start(host, port, instance, web_workers, no_worker, env) -> list[subprocess.Popen]:
+    procs = []
+    if not no_worker:
+        procs.append(subprocess.Popen([sys.executable, "-m", "server.cli", "worker",
+                                       "--instance", str(instance)], env=env))
+    procs.append(subprocess.Popen([
+        sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+        "--workers", str(web_workers), "--worker-class", "gthread", "--threads", "4",
+        "--access-logfile", "-", "--log-level", "warning", "--graceful-timeout", "5",
+        "server.wsgi:app"], env=env))
+    return procs
+
+
+def _supervise(procs: list[subprocess.Popen]) -> int:
+    """Wait until Ctrl-C/SIGTERM or until a child exits; then stop the others."""
+    def on_term(_signum, _frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+    code = 0
+    try:
+        while True:
+            for p in procs:
+                if p.poll() is not None:
+                    click.echo(f"a server process exited (status {p.returncode}); stopping", err=True)
+                    code = p.returncode or 1
+                    raise KeyboardInterrupt
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.monotonic() + 15
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    return code

@@ -1,0 +1,50 @@
+"""What a viewer may see of a submission, shared by pages and the API: hidden tests lose their
+name and message for students, and scores are rounded for display.
+"""
+from __future__ import annotations
+
+from server.db import isoformat
+from server.models import Submission, TestResult
+
+HIDDEN = ("hidden", "after_due_date", "after_published")
+
+
+def visible_tests(sub: Submission, role: str) -> list[dict]:
+    out = []
+    for t in sub.tests:
+        hidden = t.visibility in HIDDEN and role != "instructor"
+        out.append({
+            "name": "Hidden test" if hidden else t.name,
+            "score": round(t.score, 4), "max_score": t.max_score, "status": t.status,
+            "message": "" if hidden else t.message,
+            "diagnosis": None if hidden else t.diagnosis,
+            "hidden": hidden,
+        })
+    return out
+
+
+def diagnosis(sub: Submission, role: str) -> TestResult | None:
+    """The first failed test that names a mistake (what the page puts on top)."""
+    for t in sub.tests:
+        if t.status != "passed" and t.diagnosis and (role == "instructor" or t.visibility not in HIDDEN):
+            return t
+    return None
+
+
+def submission_json(sub: Submission, role: str, url: str) -> dict:
+    graded = sub.status in ("graded", "error")
+    return {
+        "id": sub.id, "status": sub.status, "url": url,
+        "course": sub.exercise.course.slug, "exercise": sub.exercise.slug,
+        "score": round(sub.score, 4) if graded and sub.score is not None else None,
+        "max_score": sub.max_score,
+        "verdict": sub.verdict, "message": sub.message or "",
+        "tests": visible_tests(sub, role) if graded else [],
+        "created_at": isoformat(sub.created_at), "graded_at": isoformat(sub.graded_at),
+    }
+
+
+def fmt_score(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}".rstrip("0").rstrip(".")

@@ -1,0 +1,180 @@
+"""The embedded queue is the submissions table: a row is committed `queued`, a worker claims it
+atomically (status, claim token, lease, attempt count), and stores the result in one transaction.
+
+A claim whose lease runs out (a worker killed mid-grade) goes back to the queue; after
+MAX_ATTEMPTS claims the submission is marked `error` with a message.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from graders.runner import decode_source
+from server.db import utcnow
+from server.models import Exercise, Submission, TestResult, User
+
+MAX_ATTEMPTS = 3
+LEASE_SECONDS = 120.0
+GAVE_UP = ("Grading failed {n} times, so this submission was not graded. This is not your "
+           "fault: tell your instructor, and submit again later.")
+
+
+class RejectedSubmission(ValueError):
+    """Code the server will not queue; `status` is the HTTP status (400 or 413)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Claim:
+    submission_id: int
+    token: str
+    attempt: int
+
+
+def validate_code(code, limit_kb: int) -> str:
+    """The submission as text, or RejectedSubmission with a reason a student can act on."""
+    if code is None:
+        raise RejectedSubmission("No code was sent. Paste your solution and submit again.")
+    if not isinstance(code, (str, bytes)):
+        raise RejectedSubmission("'code' must be a string holding your Python file.")
+    size = len(code.encode("utf-8", "surrogatepass") if isinstance(code, str) else code)
+    text, problem = decode_source(code, limit_kb)
+    if text is None:
+        raise RejectedSubmission(problem, 413 if size > limit_kb * 1024 else 400)
+    return text
+
+
+def enqueue(db: Session, user: User, exercise: Exercise, code, limit_kb: int) -> Submission:
+    """Validate and add a queued submission for the exercise's current version (caller commits)."""
+    text = validate_code(code, limit_kb)
+    sub = Submission(user_id=user.id, exercise_id=exercise.id,
+                     version_id=exercise.current_version_id, code=text, status="queued",
+                     max_score=exercise.points, created_at=utcnow())
+    db.add(sub)
+    db.flush()
+    return sub
+
+
+def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS) -> Claim | None:
+    """Atomically move the oldest queued submission to `running` for this worker, or None."""
+    for _ in range(5):
+        oldest = db.scalar(select(Submission.id).where(Submission.status == "queued")
+                           .order_by(Submission.id).limit(1))
+        if oldest is None:
+            db.rollback()
+            return None
+        token = secrets.token_hex(16)
+        now = utcnow()
+        row = db.execute(
+            update(Submission)
+            .where(Submission.id == oldest, Submission.status == "queued")
+            .values(status="running", worker=worker, claim_token=token, started_at=now,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=Submission.attempts + 1)
+            .returning(Submission.attempts)).first()
+        db.commit()
+        if row is not None:
+            return Claim(oldest, token, row[0])
+    return None
+
+
+def extend_lease(db: Session, c: Claim, lease_seconds: float = LEASE_SECONDS) -> bool:
+    """Keep a claim alive while grading; False when it was taken away."""
+    res = db.execute(update(Submission)
+                     .where(Submission.id == c.submission_id, Submission.claim_token == c.token,
+                            Submission.status == "running")
+                     .values(lease_until=utcnow() + timedelta(seconds=lease_seconds)))
+    db.commit()
+    return res.rowcount == 1
+
+
+def release(db: Session, where) -> int:
+    """Put running submissions matching `where` back in the queue, or mark them error when they
+    used all their attempts. Returns how many rows changed."""
+    now = utcnow()
+    gave_up = db.execute(
+        update(Submission).where(Submission.status == "running", where,
+                                 Submission.attempts >= MAX_ATTEMPTS)
+        .values(status="error", claim_token=None, lease_until=None, graded_at=now,
+                score=0.0, verdict="internal_error", message=GAVE_UP.format(n=MAX_ATTEMPTS)))
+    back = db.execute(
+        update(Submission).where(Submission.status == "running", where,
+                                 Submission.attempts < MAX_ATTEMPTS)
+        .values(status="queued", claim_token=None, lease_until=None, worker=None, started_at=None))
+    db.commit()
+    return gave_up.rowcount + back.rowcount
+
+
+def recover_worker(db: Session, worker: str) -> int:
+    """At worker start: its claimed rows (left by a previous run that died) go back."""
+    return release(db, Submission.worker == worker)
+
+
+def sweep_expired(db: Session) -> int:
+    """Rows whose lease ran out (their worker died or hung) go back, whoever claimed them."""
+    return release(db, or_(Submission.lease_until.is_(None), Submission.lease_until < utcnow()))
+
+
+def unclaim(db: Session, c: Claim) -> None:
+    """Give a claim back without counting the attempt (the worker is stopping)."""
+    db.execute(update(Submission)
+               .where(Submission.id == c.submission_id, Submission.claim_token == c.token,
+                      Submission.status == "running")
+               .values(status="queued", claim_token=None, lease_until=None, worker=None,
+                       started_at=None, attempts=Submission.attempts - 1))
+    db.commit()
+
+
+def fail(db: Session, c: Claim) -> None:
+    """The engine failed on this claim: retry it, or give up after MAX_ATTEMPTS."""
+    release(db, and_(Submission.id == c.submission_id, Submission.claim_token == c.token))
+
+
+def store_result(db: Session, c: Claim, result, output_cap: int) -> bool:
+    """Store a GradeResult and its test rows in one transaction, only if the claim still holds."""
+    now = utcnow()
+    res = db.execute(
+        update(Submission)
+        .where(Submission.id == c.submission_id, Submission.claim_token == c.token,
+               Submission.status == "running")
+        .values(status="graded", verdict=result.verdict.value, score=float(result.score),
+                max_score=float(result.max_score), message=result.message or "",
+                stdout=cap(result.stdout, output_cap), stderr=cap(result.stderr, output_cap),
+                curves=finite_curves(result.traces), sandboxed=bool(result.sandboxed),
+                execution_time=float(result.execution_time), graded_at=now,
+                claim_token=None, lease_until=None))
+    if res.rowcount != 1:
+        db.rollback()
+        return False
+    for i, t in enumerate(result.tests):
+        db.add(TestResult(submission_id=c.submission_id, position=i, name=t.name[:500],
+                          score=float(t.score), max_score=float(t.max_score), status=t.status,
+                          message=cap(t.message, output_cap), diagnosis=t.diagnosis,
+                          visibility=t.visibility))
+    db.commit()
+    return True
+
+
+def cap(text: str | None, limit: int) -> str:
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... [{len(text) - limit} more characters not shown]"
+
+
+def finite_curves(traces: dict | None) -> dict | None:
+    """The loss curves as JSON-safe numbers (NaN and inf become None)."""
+    if not traces:
+        return None
+    out = {"seed": traces.get("seed")}
+    for who in ("student", "reference"):
+        out[who] = [v if isinstance(v, (int, float)) and abs(v) != float("inf") and v == v else None
+                    for v in traces.get(who, [])]
+    return out

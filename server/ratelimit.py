@@ -1,0 +1,35 @@
+"""Rate limits kept in the database, so every web process and worker sees the same counts.
+
+`allow(session, key, limit, window)` records one event and says whether it was within the limit.
+"""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from server.db import utcnow
+from server.models import RateEvent
+
+KEEP = timedelta(days=1)
+
+
+def allow(db: Session, key: str, limit: int, window_seconds: float) -> bool:
+    """True (and the event is counted) when fewer than `limit` events of `key` happened in the
+    last `window_seconds`; False (nothing counted) otherwise. The caller commits."""
+    now = utcnow()
+    since = now - timedelta(seconds=window_seconds)
+    count = db.scalar(select(func.count()).select_from(RateEvent)
+                      .where(RateEvent.key == key, RateEvent.at > since))
+    if count >= limit:
+        return False
+    db.add(RateEvent(key=key, at=now))
+    if random.random() < 0.01:
+        db.execute(delete(RateEvent).where(RateEvent.at < now - KEEP))
+    return True
+
+
+def retry_after(window_seconds: float) -> int:
+    return max(1, int(window_seconds))

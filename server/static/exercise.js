@@ -1,0 +1,102 @@
+/* The exercise page: CodeMirror editor, submit without a reload, and live status of a
+   submission (queued -> running -> graded) by polling its result panel. */
+(function () {
+  "use strict";
+  var form = document.getElementById("submit-form");
+  var slot = document.getElementById("result-slot");
+  var editor = null;
+
+  function pending(el) {
+    var s = el.getAttribute("data-status");
+    return s === "queued" || s === "running";
+  }
+
+  function refreshHistory() {
+    var box = document.getElementById("history");
+    if (!form || !box) { return; }
+    fetch(form.getAttribute("data-history-url"), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) { box.innerHTML = html; } });
+  }
+
+  function poll(el, started) {
+    var url = el.getAttribute("data-panel-url");
+    var waited = Date.now() - started;
+    var delay = waited < 20000 ? 150 : 1000;
+    setTimeout(function () {
+      fetch(url, {credentials: "same-origin", cache: "no-store"})
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+        .then(function (html) {
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.firstElementChild;
+          if (!fresh) { return; }
+          el.replaceWith(fresh);
+          if (pending(fresh)) { poll(fresh, started); } else { refreshHistory(); }
+        })
+        .catch(function () { poll(el, started - 20000); });
+    }, delay);
+  }
+
+  function showError(message) {
+    var box = document.createElement("div");
+    box.className = "result card";
+    var p = document.createElement("p");
+    p.className = "message error";
+    p.textContent = message;
+    box.appendChild(p);
+    slot.replaceChildren(box);
+  }
+
+  function submit(event) {
+    if (event) { event.preventDefault(); }
+    if (editor) { editor.save(); }
+    var button = document.getElementById("submit-button");
+    button.disabled = true;
+    var data = new FormData(form);
+    fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: {"Accept": "application/json", "X-CSRF-Token": data.get("csrf_token")}
+    }).then(function (r) {
+      return r.json().catch(function () { return {error: "The server answered " + r.status + "."}; })
+        .then(function (body) { return {ok: r.ok, body: body}; });
+    }).then(function (res) {
+      if (!res.ok) { showError(res.body.error || "The submission failed."); return; }
+      var el = document.createElement("div");
+      el.className = "result card";
+      el.setAttribute("data-status", res.body.status);
+      el.setAttribute("data-panel-url", res.body.panel_url);
+      var p = document.createElement("p");
+      p.className = "status";
+      p.textContent = "Submission #" + res.body.id + " is queued…";
+      el.appendChild(p);
+      slot.replaceChildren(el);
+      form.querySelector("input[type=file]").value = "";
+      refreshHistory();
+      poll(el, Date.now());
+    }).catch(function () {
+      showError("Could not reach the server. Check your connection and submit again.");
+    }).finally(function () { button.disabled = false; });
+  }
+
+  if (form && window.CodeMirror) {
+    editor = window.CodeMirror.fromTextArea(document.getElementById("code"), {
+      mode: "python", lineNumbers: true, indentUnit: 4, tabSize: 4, matchBrackets: true,
+      autoCloseBrackets: true, viewportMargin: Infinity,
+      extraKeys: {
+        "Tab": function (cm) {
+          if (cm.somethingSelected()) { cm.indentSelection("add"); } else { cm.replaceSelection("    "); }
+        },
+        "Shift-Tab": function (cm) { cm.indentSelection("subtract"); },
+        "Ctrl-Enter": function () { submit(); }, "Cmd-Enter": function () { submit(); }
+      }
+    });
+    window.tracegradeEditor = editor;
+  }
+  if (form) { form.addEventListener("submit", submit); }
+  if (slot) {
+    Array.prototype.forEach.call(slot.querySelectorAll(".result[data-panel-url]"), function (el) {
+      if (pending(el)) { poll(el, Date.now()); }
+    });
+  }
+}());

@@ -1,0 +1,162 @@
+"""The grading worker: one long-lived Grader (the warm pool, when there is one) pulling queued
+submissions from the database, grading each with the exercise version it was submitted to.
+
+Stops cleanly on SIGINT/SIGTERM: a claim in progress goes back to the queue uncounted.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+
+import graders
+from graders import Grader, GradingError
+from server import queue
+from server.catalog import load_version
+from server.db import Database
+from server.models import Submission
+
+log = logging.getLogger("tracegrade.worker")
+SWEEP_SECONDS = 10.0
+
+
+class Stop(Exception):
+    """Raised in the main thread by SIGINT/SIGTERM."""
+
+
+def default_name() -> str:
+    return f"worker-1@{socket.gethostname()}"
+
+
+def require_sandbox() -> None:
+    """Refuse to grade unsandboxed on a server, once the warm pool offers the check."""
+    try:
+        from graders import pool
+    except ImportError:
+        return
+    if hasattr(pool, "require_sandbox") and os.environ.get("TRACEGRADE_ALLOW_UNSANDBOXED") != "1":
+        pool.require_sandbox()
+
+
+class Worker:
+    def __init__(self, database: Database, instance: Path, name: str | None = None,
+                 poll_seconds: float = 0.05, output_cap: int = 64 * 1024):
+        self.db = database
+        self.instance = Path(instance)
+        self.name = name or default_name()
+        self.poll_seconds = poll_seconds
+        self.output_cap = output_cap
+        self._exercises: dict[int, graders.Exercise] = {}
+        self._next_sweep = 0.0
+
+    def run(self, grader: Grader, once: bool = False, max_jobs: int | None = None) -> int:
+        """Grade until stopped (or, with once, until the queue is empty). Returns jobs done."""
+        with self.db.sessions() as s:
+            n = queue.recover_worker(s, self.name)
+        if n:
+            log.info("put %d submission(s) claimed by a previous run back in the queue", n)
+        done = 0
+        while max_jobs is None or done < max_jobs:
+            self._sweep()
+            with self.db.sessions() as s:
+                c = queue.claim(s, self.name)
+            if c is None:
+                if once:
+                    break
+                time.sleep(self.poll_seconds)
+                continue
+            self._grade(grader, c)
+            done += 1
+        return done
+
+    def _sweep(self) -> None:
+        if time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        with self.db.sessions() as s:
+            n = queue.sweep_expired(s)
+        if n:
+            log.warning("put %d submission(s) with an expired lease back in the queue", n)
+
+    def _grade(self, grader: Grader, c: queue.Claim) -> None:
+        with self.db.sessions() as s:
+            sub = s.get(Submission, c.submission_id)
+            code, version = sub.code, sub.version
+            exercise = self._exercise(version)
+        beat = _Heartbeat(self.db, c)
+        beat.start()
+        try:
+            t0 = time.monotonic()
+            result = grader.grade(exercise, code)
+        except GradingError as e:
+            log.error("grading submission %d failed (attempt %d): %s", c.submission_id, c.attempt, e)
+            with self.db.sessions() as s:
+                queue.fail(s, c)
+            return
+        except Stop:
+            with self.db.sessions() as s:
+                queue.unclaim(s, c)
+            raise
+        finally:
+            beat.stop()
+        with self.db.sessions() as s:
+            stored = queue.store_result(s, c, result, self.output_cap)
+        log.info("submission %d: %s %.4g/%.4g in %.2f s%s", c.submission_id, result.verdict.value,
+                 result.score, result.max_score, time.monotonic() - t0,
+                 "" if stored else " (claim lost; result discarded)")
+
+    def _exercise(self, version) -> graders.Exercise:
+        if version.id not in self._exercises:
+            self._exercises[version.id] = load_version(self.instance, version)
+        return self._exercises[version.id]
+
+
+class _Heartbeat(threading.Thread):
+    """Extends the claim's lease while a long grading runs."""
+
+    def __init__(self, database: Database, c: queue.Claim, every: float = queue.LEASE_SECONDS / 4):
+        super().__init__(daemon=True)
+        self.database, self.claim, self.every = database, c, every
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.every):
+            with self.database.sessions() as s:
+                queue.extend_lease(s, self.claim)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+def install_signal_handlers() -> None:
+    def handler(signum, _frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Stop(signal.Signals(signum).name)
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(database_url: str, instance: Path, name: str | None = None, once: bool = False) -> int:
+    """Entry point of `tracegrade worker`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    require_sandbox()
+    database = Database(database_url)
+    worker = Worker(database, instance, name)
+    install_signal_handlers()
+    try:
+        with Grader() as grader:
+            if not grader.sandboxed:
+                log.warning("grading is NOT sandboxed (%s): only run code you trust",
+                            getattr(grader.backend, "description", "") or type(grader.backend).__name__)
+            log.info("worker %s ready", worker.name)
+            worker.run(grader, once=once)
+    except Stop as e:
+        log.info("worker %s stopped (%s)", worker.name, e)
+    finally:
+        database.dispose()
+    return 0
