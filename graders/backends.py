@@ -34,6 +34,7 @@ class ChildRun:
     stdout: str
     stderr: str
     wall_seconds: float
+    started: bool = True         # False when the child ended before saying it was ready
 
 
 class Backend(ABC):
@@ -69,8 +70,9 @@ def child_env(extra: dict | None = None) -> dict:
 def watch_child(pid: int, out_fd: int, err_fd: int, ready_fd: int | None, wall_seconds: float,
                 output_bytes: int, wait) -> ChildRun:
     """Read the child's output until it exits; kill its process group at the wall-clock limit
-    (counted from the ready byte) or when output passes output_bytes. `wait()` reaps it and
-    returns a waitpid status."""
+    (counted from the ready byte) or when output passes output_bytes. `wait(timeout)` reaps it
+    and returns a waitpid status, or None when it has not ended within timeout seconds (a child
+    that closed its output early is still held to the wall clock)."""
     start = time.monotonic()
     sel = selectors.DefaultSelector()
     bufs = {out_fd: bytearray(), err_fd: bytearray()}
@@ -81,7 +83,7 @@ def watch_child(pid: int, out_fd: int, err_fd: int, ready_fd: int | None, wall_s
         os.set_blocking(ready_fd, False)
         sel.register(ready_fd, selectors.EVENT_READ)
     deadline = start + STARTUP_SECONDS + wall_seconds
-    timed_out = exceeded = False
+    timed_out = exceeded = started = False
     open_fds = set(bufs) | ({ready_fd} if ready_fd is not None else set())
     while open_fds - ({ready_fd} if ready_fd is not None else set()):
         left = deadline - time.monotonic()
@@ -99,23 +101,35 @@ def watch_child(pid: int, out_fd: int, err_fd: int, ready_fd: int | None, wall_s
                 open_fds.discard(fd)
                 continue
             if fd == ready_fd:
-                deadline = time.monotonic() + wall_seconds
+                if not started:
+                    deadline = time.monotonic() + wall_seconds
+                started = True
                 continue
             bufs[fd] += chunk
             if len(bufs[out_fd]) + len(bufs[err_fd]) > output_bytes:
                 exceeded = True
         if exceeded:
             break
-    if timed_out or exceeded:
-        kill_group(pid)
     sel.close()
-    status = wait()
+    if ready_fd is not None and not started:
+        try:
+            started = bool(os.read(ready_fd, 16))
+        except OSError:
+            pass
+    status = None
+    if not (timed_out or exceeded):
+        status = wait(max(0.0, deadline - time.monotonic()))
+        timed_out = status is None
+    if status is None:
+        kill_group(pid)
+        status = wait(None)
     wall = time.monotonic() - start
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     def text(b):
         return bytes(b[:output_bytes]).decode("utf-8", "replace")
-    return ChildRun(code, sig, timed_out, exceeded, text(bufs[out_fd]), text(bufs[err_fd]), wall)
+    return ChildRun(code, sig, timed_out, exceeded, text(bufs[out_fd]), text(bufs[err_fd]), wall,
+                    started=started or ready_fd is None)
 
 
 def kill_group(pid: int) -> None:
@@ -149,8 +163,11 @@ class ColdBackend(Backend):
         except BrokenPipeError:
             pass
 
-        def wait():
-            proc.wait()
+        def wait(timeout):
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                return None
             rc = proc.returncode
             return (-rc) if rc < 0 else (rc << 8)
 
