@@ -1,0 +1,42 @@
+"""Migrations are the only way the schema changes: the migrated schema equals the models, and
+`tracegrade db upgrade` prepares an instance folder (database and a private secret key)."""
+from __future__ import annotations
+
+import stat
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import create_engine, inspect
+
+from graders.cli.main import _load_plugins, cli
+from server.migrate import current, upgrade
+from server.models import Base
+
+
+def test_migrations_and_models_agree(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_db_upgrade_prepares_the_instance(tmp_path):
+    _load_plugins()
+    instance = tmp_path / "inst"
+    runner = CliRunner()
+    for _ in range(2):   # a second run changes nothing and does not fail
+        result = runner.invoke(cli, ["db", "upgrade", "--instance", str(instance)])
+        assert result.exit_code == 0, result.output
+    key = instance / "secret_key"
+    assert len(key.read_text().strip()) == 64
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    url = f"sqlite:///{instance / 'tracegrade.sqlite'}"
+    assert current(url) == "0001"
+    engine = create_engine(url)
+    assert {"users", "submissions", "test_results", "api_tokens"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
