@@ -1,0 +1,108 @@
+"""Graders of learning-rate: the loop is sound, and at the chosen learning rate the loss stays
+finite, never rises and gets below THRESHOLD within the steps given (any working rate passes).
+"""
+import pytest
+import torch
+
+from graders import checks
+from graders.checks import curves
+
+THRESHOLD = 0.02
+LOOP_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
+                 "step_before_backward", "grads_accumulate")
+
+
+def _accumulates_before_overflow(student) -> bool:
+    """True when some step used gradients left over from earlier steps, looking only at the
+    steps before the values stopped being finite (an explosion hides it from diagnose_training)."""
+    names = [k[len("grad/"):] for k in student.prefixed("grad/")]
+    for k in range(student.info.get("step_calls", 0)):
+        for n in names:
+            grad, fresh = student.get(f"grad/{n}", k), student.get(f"fresh_grad/{n}", k)
+            if grad is None or fresh is None:
+                continue
+            if not (torch.isfinite(grad).all() and torch.isfinite(fresh).all()):
+                return False
+            if (grad - fresh).abs().max() > max(1e-7, 1e-5 * float(fresh.abs().max())):
+                return True
+    return False
+
+
+def _loop_mistake(student):
+    """(message, diagnosis) when LEARNING_RATE is unusable or the loop itself is broken."""
+    if "lr_invalid" in student.info:
+        return (f"LEARNING_RATE must be a positive number such as 0.001; yours is "
+                f"{student.info['lr_invalid']}.", "lr_invalid")
+    d = checks.diagnose_training(student)
+    if d == "nonfinite" and _accumulates_before_overflow(student):
+        d = "grads_accumulate"
+    if d in LOOP_MISTAKES:
+        return checks.explain(d), d
+    return None
+
+
+def _outcome(student, reference):
+    """(message, diagnosis) of the first thing wrong with the loss curve, or None."""
+    mistake = _loop_mistake(student)
+    if mistake:
+        message, code = mistake
+        if code != "lr_invalid":
+            message = ("Fix the training loop first (see the first check): until every step "
+                       "runs forward, zero_grad, backward and step, the loss curve says nothing "
+                       "about the learning rate.")
+        return message, code
+    steps = reference.info["step_calls"]
+    lr = checks.fmt(student.info.get("lr"))
+    curve = curves.linear_mse_curve(student, reference.get("x"), reference.get("y"))[: steps + 1]
+    k = curves.first_nonfinite(curve)
+    if k is not None:
+        return (f"Your loss became {checks.fmt(curve[k])} after {k} steps. With learning rate {lr} "
+                f"each update jumps past the minimum by more than it corrects, so the error grows "
+                f"until it overflows. Try a learning rate 10 times smaller.", "nonfinite")
+    k = curves.first_rise(curve)
+    if k is not None:
+        return (f"Your loss rises at step {k}, from {checks.fmt(curve[k - 1])} to "
+                f"{checks.fmt(curve[k])}. With learning rate {lr} the updates jump past the "
+                f"minimum and land higher on the other side (overshoot). Lower the learning rate "
+                f"a little, say by half, until the loss only goes down.", "overshoot")
+    if curves.first_below(curve, THRESHOLD) is None:
+        return (f"After {len(curve) - 1} steps your loss is {checks.fmt(curve[-1])}, still above "
+                f"{THRESHOLD}: it falls, but too slowly. Learning rate {lr} is too small; try a "
+                f"larger one (double it) and check that the loss still never rises.", "too_slow")
+    return None
+
+
+@pytest.mark.points(2)
+def test_loop_is_sound(student, reference):
+    """The training loop clears the gradients and takes exactly `steps` steps"""
+    mistake = _loop_mistake(student)
+    if mistake:
+        checks.fail(*mistake)
+    steps, expected = student.info.get("step_calls", 0), reference.info["step_calls"]
+    if steps != expected:
+        checks.fail(f"train called optimizer.step() {steps} times; it must take exactly `steps` "
+                    f"({expected}) steps, one per pass through the loop.", "wrong_step_count")
+
+
+@pytest.mark.points(2)
+def test_loss_stays_finite(student, reference):
+    """The loss never becomes NaN or infinite"""
+    mistake = _outcome(student, reference)
+    if mistake and mistake[1] in ("nonfinite", "lr_invalid") + LOOP_MISTAKES:
+        checks.fail(*mistake)
+
+
+@pytest.mark.points(3)
+def test_loss_never_rises(student, reference):
+    """The loss goes down at every step (no overshoot)"""
+    mistake = _outcome(student, reference)
+    if mistake and mistake[1] != "too_slow":
+        checks.fail(*mistake)
+
+
+@pytest.mark.points(3)
+def test_loss_gets_below_threshold(student, reference):
+    """The loss gets below 0.02 within the steps given"""
+    mistake = _outcome(student, reference)
+    if mistake:
+        checks.fail(*mistake)

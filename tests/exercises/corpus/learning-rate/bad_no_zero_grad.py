@@ -1,0 +1,9 @@
+# expect: mistake grads_accumulate
+LEARNING_RATE = 0.1
+
+
+def train(model, x, y, loss_fn, optimizer, steps):
+    for _ in range(steps):
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
