@@ -1,0 +1,146 @@
+"""Checks for 'derive the gradient yourself' exercises: spot autograd in the student's source or
+trace, and name the scaling mistakes of a hand-derived gradient (factor 2, sum vs mean, sign).
+
+Graders call `assert_no_autograd(source, student)` and `scale_mistake(yours, expected, n)`;
+`explain(code)` words every diagnosis used here (and falls back to graders.checks' own).
+"""
+from __future__ import annotations
+
+import ast
+
+import torch
+
+from graders.checks.diagnoses import explain as core_explain
+from graders.checks.feedback import Mistake
+
+WHY = ("This exercise asks you to derive the gradient yourself; {what} computes it for you "
+       "(that is autograd). Write each derivative as a formula with tensor operations instead.")
+
+MESSAGES = {
+    "uses_autograd": WHY.format(what="loss.backward()"),
+    "sum_not_mean": "Your gradient is N times too large (N = the number of samples in the batch): "
+                    "the loss is a mean, so its gradient is a mean too. Divide the sum by N "
+                    "(or use .mean()).",
+    "sum_and_missing_factor_2": "Your gradient is N/2 times the expected one: it sums over the "
+                                "batch instead of averaging, and it also drops the factor 2 that "
+                                "the derivative of a square brings down.",
+    "sequential_update": "You update one parameter and then compute the other's gradient with "
+                         "the new value. Gradient descent moves both from the same point: compute "
+                         "both gradients first, then update both.",
+}
+
+
+def explain(code: str) -> str:
+    """The student-facing sentence for a diagnosis code."""
+    return MESSAGES.get(code) or core_explain(code)
+
+
+# ---- autograd in the source --------------------------------------------------------------------
+def _tree(source: str) -> ast.AST | None:
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
+def _dotted(node: ast.AST) -> str:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def autograd_uses(source: str) -> list[tuple[int, str]]:
+    """(line, what) for each place the source asks autograd for a gradient: `.backward()`,
+    `torch.autograd`, `torch.func`/functorch, `requires_grad_()` or `requires_grad=True`."""
+    tree = _tree(source)
+    if tree is None:
+        return []
+    found = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
+            if n.func.attr == "backward":
+                found.add((n.lineno, "loss.backward()"))
+            elif n.func.attr == "requires_grad_" and not _false_arg(n):
+                found.add((n.lineno, "requires_grad_()"))
+        if isinstance(n, ast.Call):
+            for kw in n.keywords:
+                if kw.arg == "requires_grad" and _truthy(kw.value):
+                    found.add((n.lineno, "requires_grad=True"))
+        if isinstance(n, ast.Assign) and _truthy(n.value):
+            if any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in n.targets):
+                found.add((n.lineno, "requires_grad = True"))
+        if isinstance(n, ast.Attribute) and _dotted(n) in ("torch.autograd", "torch.func"):
+            found.add((n.lineno, _dotted(n)))
+        if isinstance(n, ast.Name) and n.id == "autograd":
+            found.add((n.lineno, "torch.autograd"))
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in n.names] + ([n.module] if isinstance(n, ast.ImportFrom) and n.module else [])
+            for m in mods:
+                if m and (m.startswith(("torch.autograd", "torch.func", "functorch")) or m == "autograd"):
+                    found.add((n.lineno, m))
+            if isinstance(n, ast.ImportFrom) and n.module == "torch":
+                for a in n.names:
+                    if a.name in ("autograd", "func"):
+                        found.add((n.lineno, f"torch.{a.name}"))
+    return sorted(found)
+
+
+def _truthy(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _false_arg(call: ast.Call) -> bool:
+    args = list(call.args) + [k.value for k in call.keywords]
+    return bool(args) and isinstance(args[0], ast.Constant) and args[0].value is False
+
+
+def assert_no_autograd(source: str, student) -> None:
+    """Fail (diagnosis uses_autograd) when the source or the recorded run used autograd."""
+    uses = autograd_uses(source)
+    if uses:
+        line, what = uses[0]
+        more = f" (and {len(uses) - 1} more place{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
+        raise Mistake(f"Line {line} uses {what}{more}. " + WHY.format(what=_what(what)), "uses_autograd")
+    blocked = student.info.get("autograd_blocked")
+    if blocked or student.info.get("autograd_probes"):
+        name = f"{blocked[0]}()" if blocked and isinstance(blocked[0], str) else "autograd"
+        raise Mistake(f"Your code called {name} while it ran. " + WHY.format(what=name),
+                      "uses_autograd")
+
+
+def _what(what: str) -> str:
+    if what.startswith("requires_grad"):
+        return "tracking gradients with requires_grad"
+    return what
+
+
+# ---- scaling mistakes ----------------------------------------------------------------------------
+def ratio_of(yours, expected, candidates, rtol: float = 1e-3) -> float | None:
+    """The first candidate c with yours ≈ c * expected (relative to expected's size), or None."""
+    y = torch.as_tensor(yours).to(torch.float64)
+    e = torch.as_tensor(expected).to(torch.float64)
+    if y.shape != e.shape or not torch.isfinite(y).all() or e.abs().max() < 1e-9:
+        return None
+    for c in candidates:
+        if torch.allclose(y, c * e, rtol=rtol, atol=1e-9 + rtol * float(e.abs().max()) * abs(c)):
+            return c
+    return None
+
+
+def scale_mistake(yours: torch.Tensor, expected: torch.Tensor, n: int, rtol: float = 1e-3) -> str | None:
+    """The diagnosis when yours is a scaled copy of expected: missing_factor_2 (x0.5 or x2),
+    sum_not_mean (xN), sum_and_missing_factor_2 (xN/2), sign_error (x-1), else None.
+    A sign flip on top of a scale error is named after the scale error."""
+    table = {-1.0: "sign_error"}
+    if n > 1:
+        table.update({float(n): "sum_not_mean", -float(n): "sum_not_mean"})
+    if n > 2:
+        table.update({n / 2: "sum_and_missing_factor_2", -n / 2: "sum_and_missing_factor_2"})
+    table.update({0.5: "missing_factor_2", 2.0: "missing_factor_2",
+                  -0.5: "missing_factor_2", -2.0: "missing_factor_2"})
+    c = ratio_of(yours, expected, list(table), rtol)
+    return None if c is None else table[c]

@@ -1,0 +1,132 @@
+"""Scenario tools for 'derive the gradient yourself' exercises: autograd is switched off around
+student calls, and the errors those calls raise become trace notes the graders can explain.
+
+Use `with forbid_autograd():` around every call into the submission and `probe(label, fn, ...)`
+for each call; graders read the info lists `autograd_blocked` and `shape_errors`.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+
+import torch
+
+from graders.trace.recorder import current
+
+MESSAGE = ("This exercise asks you to derive the gradient yourself; {name}() computes it for you, "
+           "so it is switched off here. Write the derivatives as formulas in tensors.")
+
+# (module, attribute) pairs that compute gradients automatically
+AUTOGRAD_ENTRY_POINTS = [
+    ("torch.Tensor", "backward"),
+    ("torch.autograd", "backward"),
+    ("torch.autograd", "grad"),
+    ("torch.autograd.functional", "jacobian"),
+    ("torch.autograd.functional", "hessian"),
+    ("torch.autograd.functional", "vjp"),
+    ("torch.autograd.functional", "jvp"),
+    ("torch.autograd.functional", "vhp"),
+    ("torch.autograd.functional", "hvp"),
+    ("torch.func", "grad"),
+    ("torch.func", "grad_and_value"),
+    ("torch.func", "vjp"),
+    ("torch.func", "jvp"),
+    ("torch.func", "jacrev"),
+    ("torch.func", "jacfwd"),
+    ("torch.func", "hessian"),
+]
+
+SHAPE_ERROR_HINTS = ("shapes cannot be multiplied", "must match the size", "size mismatch",
+                     "inconsistent tensor size", "dimension", "broadcast", "expected size")
+
+
+class AutogradForbidden(RuntimeError):
+    """Student code called autograd where the exercise asks for a hand-derived gradient."""
+
+
+def _owner(path: str):
+    if path == "torch.Tensor":
+        return torch.Tensor
+    return importlib.import_module(path)
+
+
+def _blocker(name: str):
+    def blocked(*_args, **_kwargs):
+        current().append("autograd_blocked", name)
+        raise AutogradForbidden(MESSAGE.format(name=name))
+    return blocked
+
+
+@contextlib.contextmanager
+def forbid_autograd():
+    """Within the block, gradient tracking is off and every autograd entry point raises
+    AutogradForbidden (after noting its name in the trace info 'autograd_blocked')."""
+    saved = []
+    for path, attr in AUTOGRAD_ENTRY_POINTS:
+        try:
+            owner = _owner(path)
+        except ImportError:
+            continue
+        if hasattr(owner, attr):
+            saved.append((owner, attr, getattr(owner, attr)))
+            short = "loss.backward" if attr == "backward" and owner is torch.Tensor else f"{path}.{attr}"
+            setattr(owner, attr, _blocker(short))
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for owner, attr, original in reversed(saved):
+            setattr(owner, attr, original)
+
+
+def is_shape_error(e: BaseException) -> bool:
+    """True for the RuntimeError torch raises when tensor shapes do not fit together."""
+    text = str(e)
+    return (isinstance(e, RuntimeError) and not isinstance(e, AutogradForbidden)
+            and type(e) is RuntimeError and any(h in text for h in SHAPE_ERROR_HINTS))
+
+
+def probe(label: str, fn, *args):
+    """Call fn(*args). An autograd call or a shape error is noted in the trace (under
+    'autograd_blocked' / 'shape_errors', with label) and gives None; other errors propagate."""
+    try:
+        return fn(*args)
+    except AutogradForbidden:
+        current().append("autograd_probes", label)
+        return None
+    except RuntimeError as e:
+        if not is_shape_error(e):
+            raise
+        current().append("shape_errors", {"probe": label, "error": str(e).splitlines()[0][:300]})
+        return None
+
+
+def as_scalar(value) -> torch.Tensor | None:
+    """value (a number or a one-element tensor) as a 0-dim float64 tensor, else None."""
+    try:
+        t = torch.as_tensor(value.detach() if isinstance(value, torch.Tensor) else value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    if t.numel() != 1 or not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
+        return None
+    return t.reshape(()).to(torch.float64)
+
+
+def as_tensor(value) -> torch.Tensor | None:
+    """value as a float64 tensor (shape kept), or None when it is not numeric."""
+    try:
+        t = torch.as_tensor(value.detach() if isinstance(value, torch.Tensor) else value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    if not t.is_floating_point():
+        return None
+    return t.to(torch.float64)
+
+
+def pair(value, convert) -> tuple | None:
+    """A returned pair (two values) converted with convert, or None when it is not a pair."""
+    if isinstance(value, torch.Tensor) and value.dim() >= 1 and value.shape[0] == 2 and convert is as_scalar:
+        value = tuple(value)
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None
+    return convert(value[0]), convert(value[1])
