@@ -31,9 +31,11 @@ def linear_mse_curve(trace: Trace, x: torch.Tensor, y: torch.Tensor, weight: str
     return curve
 
 
-def first_nonfinite(curve: list[float]) -> int | None:
-    """Index of the first NaN or infinite value, or None."""
-    return next((i for i, v in enumerate(curve) if not math.isfinite(v)), None)
+def first_nonfinite(curve: list[float], overflow: float = math.inf) -> int | None:
+    """Index of the first NaN or infinite value, or None. Values of magnitude `overflow` or more
+    count as infinite too (pass the float32 maximum when the run itself was in float32)."""
+    return next((i for i, v in enumerate(curve) if not math.isfinite(v) or abs(v) >= overflow),
+                None)
 
 
 def first_rise(curve: list[float], rtol: float = 1e-3, atol: float = 1e-7) -> int | None:

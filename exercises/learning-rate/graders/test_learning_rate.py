@@ -8,6 +8,7 @@ from graders import checks
 from graders.checks import curves
 
 THRESHOLD = 0.02
+FLOAT32_MAX = torch.finfo(torch.float32).max
 LOOP_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
                  "step_before_backward", "grads_accumulate")
 
@@ -31,7 +32,7 @@ def _accumulates_before_overflow(student) -> bool:
 def _loop_mistake(student):
     """(message, diagnosis) when LEARNING_RATE is unusable or the loop itself is broken."""
     if "lr_invalid" in student.info:
-        return (f"LEARNING_RATE must be a positive number such as 0.001; yours is "
+        return (f"LEARNING_RATE must be a positive number; yours is "
                 f"{student.info['lr_invalid']}.", "lr_invalid")
     d = checks.diagnose_training(student)
     if d == "nonfinite" and _accumulates_before_overflow(student):
@@ -54,11 +55,12 @@ def _outcome(student, reference):
     steps = reference.info["step_calls"]
     lr = checks.fmt(student.info.get("lr"))
     curve = curves.linear_mse_curve(student, reference.get("x"), reference.get("y"))[: steps + 1]
-    k = curves.first_nonfinite(curve)
+    k = curves.first_nonfinite(curve, overflow=FLOAT32_MAX)
     if k is not None:
-        return (f"Your loss became {checks.fmt(curve[k])} after {k} steps. With learning rate {lr} "
-                f"each update jumps past the minimum by more than it corrects, so the error grows "
-                f"until it overflows. Try a learning rate 10 times smaller.", "nonfinite")
+        before = f" (one step earlier it was {checks.fmt(curve[k - 1])})" if k else ""
+        return (f"Your loss overflowed to inf or NaN after {k} steps{before}. With learning "
+                f"rate {lr} each update jumps past the minimum by more than it corrects, so the "
+                f"error grows at every step. Try a learning rate 10 times smaller.", "nonfinite")
     k = curves.first_rise(curve)
     if k is not None:
         return (f"Your loss rises at step {k}, from {checks.fmt(curve[k - 1])} to "
