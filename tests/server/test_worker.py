@@ -76,3 +76,40 @@ def test_worker_killed_mid_grade_loses_nothing(template_instance, tmp_path):
         app.extensions["tracegrade.db"].dispose()
     assert (sub.status, sub.score, sub.attempts) == ("graded", 10.0, 2)
     assert "back in the queue" in worker.output()
+
+
+@pytest.fixture(scope="module")
+def http_server(live_app):
+    """The live app served over real HTTP from a thread (for `tracegrade submit`/`fetch`)."""
+    import threading
+
+    from werkzeug.serving import make_server
+    app, token = live_app
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", token
+    server.shutdown()
+
+
+def test_cli_fetch_then_submit(http_server, live_worker, tmp_path):
+    from click.testing import CliRunner
+
+    from graders.cli.main import _load_plugins, cli
+    _load_plugins()
+    url, token = http_server
+    runner = CliRunner()
+    dest = tmp_path / "work"
+    r = runner.invoke(cli, ["fetch", COURSE, EXERCISE, "--dest", str(dest), "--server", url, "--token", token])
+    assert r.exit_code == 0, r.output
+    assert (dest / "starter.py").is_file() and (dest / "README.md").is_file()
+    assert not (dest / "solution.py").exists()
+    mine = dest / "step.py"
+    mine.write_text(SOLUTION)
+    r = runner.invoke(cli, ["submit", COURSE, EXERCISE, str(mine), "--server", url, "--token", token])
+    assert r.exit_code == 0, r.output
+    assert "graded: 10 / 10" in r.output
+    r = runner.invoke(cli, ["submit", COURSE, "nope", str(mine), "--server", url, "--token", token])
+    assert r.exit_code == 1 and "no exercise 'nope'" in r.output
+    r = runner.invoke(cli, ["submit", COURSE, EXERCISE, str(mine), "--server", url, "--token", "tg_bad"])
+    assert r.exit_code == 1 and "HTTP 401" in r.output
