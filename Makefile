@@ -15,9 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	@for ex in $$($(PY) -c "from graders.course import Course; print(' '.join(str(e.path) for e in Course.load('exercises').exercises))"); do \
-	  for f in solution.py starter.py; do echo "== $$ex/$$f"; $(VENV)/bin/tracegrade grade $$ex $$ex/$$f; done; \
-	done
+	$(VENV)/bin/tracegrade serve --demo
 
 test: setup
 	$(PY) -m pytest -q

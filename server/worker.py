@@ -6,7 +6,6 @@ Stops cleanly on SIGINT/SIGTERM: a claim in progress goes back to the queue unco
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import threading
@@ -33,12 +32,13 @@ def default_name() -> str:
 
 
 def require_sandbox() -> None:
-    """Refuse to grade unsandboxed on a server, once the warm pool offers the check."""
+    """Refuse to grade unsandboxed on a server (unless TRACEGRADE_ALLOW_UNSANDBOXED=1, which the
+    pool's check reads), once the warm pool offers the check."""
     try:
         from graders import pool
     except ImportError:
         return
-    if hasattr(pool, "require_sandbox") and os.environ.get("TRACEGRADE_ALLOW_UNSANDBOXED") != "1":
+    if hasattr(pool, "require_sandbox"):
         pool.require_sandbox()
 
 
@@ -144,7 +144,11 @@ def install_signal_handlers() -> None:
 def main(database_url: str, instance: Path, name: str | None = None, once: bool = False) -> int:
     """Entry point of `tracegrade worker`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    require_sandbox()
+    try:
+        require_sandbox()
+    except GradingError as e:
+        log.error("%s", e)
+        return 1
     database = Database(database_url)
     worker = Worker(database, instance, name)
     install_signal_handlers()
