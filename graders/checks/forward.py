@@ -20,8 +20,8 @@ MESSAGES = {
                           "through fc1 first, then ReLU, then fc2.",
     "output_not_tensor": "forward returned a {type}; return the tensor that fc2 produces.",
     "relu_missing": "Your network's output is a linear function of its input: f(a) + f(b) - f(0) "
-                    "equals f(a + b). Without a ReLU between them, fc1 and fc2 collapse into a "
-                    "single linear layer. Apply ReLU to fc1's output before fc2.",
+                    "equals f(a + b). Linear layers with no activation between them add up to "
+                    "one linear layer. Apply ReLU to fc1's output, then fc2.",
     "relu_after_output": "You apply ReLU after fc2, so the network can never output a negative "
                          "number, and fc1 and fc2 are chained with nothing in between. ReLU "
                          "belongs between the layers: fc1 -> ReLU -> fc2, and fc2's output is "

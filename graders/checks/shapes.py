@@ -10,7 +10,16 @@ import torch
 
 from graders.trace.store import Trace
 
-FIX = "Make the target the same shape as the predictions, {pred}: for example y.unsqueeze(1) or y.view(-1, 1)."
+
+def _fix(pred: list[int], target: list[int]) -> str:
+    """What to change, worded for the shapes at hand."""
+    if len(pred) == 1 and len(target) == 2 and target[1] == 1:
+        return (f"Your predictions were flattened to {pred} while the target is {target}: give "
+                f"both the same shape (keep the predictions [N, 1] and reshape only the target).")
+    if len(pred) == 2 and pred[1] == 1:
+        return (f"Make the target the same shape as the predictions, {pred}: for example "
+                f"y.unsqueeze(1) or y.view(-1, 1).")
+    return f"Make the target the same shape as the predictions, {pred}."
 
 
 def loss_raised(trace: Trace, key: str = "loss") -> bool:
@@ -30,14 +39,15 @@ def loss_shape_problem(trace: Trace, key: str = "loss", loss_name: str = "the lo
         raised = f"{key}_error" in trace.info
         code, msg = _explain(pred, target, raised, loss_name)
         if len({tuple(t) for _, t in shapes}) > 1:
-            msg += (" Your target's shape also changes from one step to the next: an in-place "
-                    "unsqueeze_() or view inside the loop reshapes it again every step.")
+            msg = ("Your target's shape changes from one step to the next: reshaping y inside "
+                   "the loop (y = y.unsqueeze(1), or y.unsqueeze_(1)) adds a dimension every "
+                   "step. Reshape it once, before the loop. " + msg)
         return code, msg
     return None
 
 
 def _explain(pred: list[int], target: list[int], raised: bool, loss_name: str) -> tuple[str, str]:
-    fix = FIX.format(pred=pred)
+    fix = _fix(pred, target)
     if len(pred) == 2 and pred[1] == 1 and target == [1, pred[0]]:
         return "target_wrong_axis", (
             f"Your target has shape {target}, a row, but the predictions are a column, {pred}: "
