@@ -1,0 +1,138 @@
+"""Mini-batch structure of a training run: which samples each optimizer step used, per-step
+batch losses, and the named mistakes of an epoch loop (last batch dropped, data twice, ...).
+
+Reads the events a TracingOptimizer / TracingLoss log plus 'forward' events and `batch_x@k`
+(each forward call's input) that a scenario records with a forward pre-hook on the model.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import torch
+
+from graders.checks.feedback import fail
+from graders.trace.store import Trace
+
+Batch = tuple[float, ...]
+
+
+def _as_batch(t: torch.Tensor | None) -> Batch | None:
+    if t is None:
+        return None
+    return tuple(round(float(v), 6) for v in t.reshape(t.shape[0] if t.dim() else 1, -1)[:, 0])
+
+
+def step_batches(trace: Trace, key: str = "batch_x") -> list[Batch | None]:
+    """For each optimizer step, the samples (first feature, rounded) of the last forward call
+    before it; None where no forward call was recorded."""
+    out, fwd, last = [], -1, None
+    for e in trace.info.get("events", []):
+        if e == "forward":
+            fwd += 1
+            last = _as_batch(trace.get(key, fwd))
+        elif e == "step":
+            out.append(last)
+    return out
+
+
+def step_losses(trace: Trace, key: str = "loss") -> list[float | None]:
+    """For each optimizer step, the value of the last loss_fn call before it (None if none)."""
+    out, calls, last = [], -1, None
+    for e in trace.info.get("events", []):
+        if e == "loss":
+            calls += 1
+            t = trace.get(key, calls)
+            last = None if t is None else float(t.reshape(-1)[0])
+        elif e == "step":
+            out.append(last)
+    return out
+
+
+def _sizes(batches) -> list[int]:
+    return [len(b) if b is not None else 0 for b in batches]
+
+
+def diagnose_batches(yours: list[Batch | None], expected: list[Batch], epochs: int) -> str | None:
+    """The named mistake that turns the expected step-by-step batches into yours, or None when
+    they are the same. Codes: last_batch_dropped, data_twice_per_epoch, wrong_epoch_count,
+    shuffled, wrong_batch_size, batches_wrong."""
+    if yours == expected:
+        return None
+    per_epoch = len(expected) // epochs
+    epoch = expected[:per_epoch]
+    if epoch and len(epoch[-1]) < len(epoch[0]) and yours == epoch[:-1] * epochs:
+        return "last_batch_dropped"
+    if yours == epoch * (2 * epochs):
+        return "data_twice_per_epoch"
+    if yours and len(yours) % per_epoch == 0 and yours == epoch * (len(yours) // per_epoch):
+        return "wrong_epoch_count"
+    samples = Counter(v for b in epoch for v in b)
+    chunks = [yours[i:i + per_epoch] for i in range(0, len(yours), per_epoch)]
+    if len(yours) == len(expected) and None not in yours and all(
+            Counter(v for b in c for v in b) == samples for c in chunks):
+        return "shuffled" if _sizes(yours) == _sizes(expected) else "wrong_batch_size"
+    if None not in yours and set(_sizes(yours)) - {0} and max(_sizes(yours)) != max(_sizes(epoch)):
+        return "wrong_batch_size"
+    return "batches_wrong"
+
+
+def assert_batches(student: Trace, reference: Trace, epochs: int, batch_size: int) -> None:
+    """Fail with a named, worded mistake when the student's steps did not use the reference's
+    batches (same samples, same order, one step per batch, `epochs` passes)."""
+    yours, expected = step_batches(student), step_batches(reference)
+    code = diagnose_batches(yours, expected, epochs)
+    if code is None:
+        return
+    n = sum(len(b) for b in expected[:len(expected) // epochs])
+    per_epoch = len(expected) // epochs
+    sizes = sorted(set(_sizes(yours)) - {0})
+    messages = {
+        "last_batch_dropped": (
+            f"Each epoch skips the last sample: with {n} samples and batches of {batch_size}, "
+            f"the last batch holds only {n % batch_size}, and your loop never gets to it "
+            f"(len(X) // batch_size rounds down). Loop over range(0, len(X), batch_size) so the "
+            f"short last batch is trained on too."),
+        "data_twice_per_epoch": (
+            f"Each epoch goes through the data twice ({2 * per_epoch} steps per epoch instead of "
+            f"{per_epoch}). Look for a second loop over the batches inside the epoch loop."),
+        "wrong_epoch_count": (
+            f"Your loop makes {len(yours) // max(per_epoch, 1)} passes over the data; train must "
+            f"make exactly `epochs` ({epochs}) passes."),
+        "shuffled": (
+            "Your batches come in a different order than the data. Take them in order, "
+            "X[0:2], X[2:4], ..., without shuffling (DataLoader(..., shuffle=False))."),
+        "wrong_batch_size": (
+            f"Your steps use batches of {' or '.join(map(str, sizes))} "
+            f"sample{'' if sizes == [1] else 's'}; each step must use a batch of `batch_size` "
+            f"({batch_size}) samples, and only the last batch of an epoch may be shorter."),
+    }
+    if code in messages:
+        fail(messages[code], code)
+    k = next((i for i, (a, b) in enumerate(zip(yours, expected)) if a != b),
+             min(len(yours), len(expected)))
+    if k >= len(yours):
+        fail(f"Your loop stops after {len(yours)} optimizer steps; {len(expected)} expected "
+             f"({per_epoch} batches per epoch, {epochs} epochs).", code)
+    if yours[k] is None:
+        fail(f"Step {k + 1} has no forward pass of the model before it: each step needs "
+             f"pred = model(X_batch) first (call the model itself, not model.forward).", code)
+    fail(f"Step {k + 1} used the samples x = {list(yours[k])}; expected x = "
+         f"{list(expected[k]) if k < len(expected) else 'no further step'}. Each epoch takes "
+         f"X[0:{batch_size}], X[{batch_size}:{2 * batch_size}], ... in order, one step per batch.",
+         code)
+
+
+def epoch_loss_candidates(losses: list[float], sizes: list[int]) -> list[tuple[str, float]]:
+    """What one epoch's loss comes out as under each way of averaging its batch losses, as
+    (diagnosis, value) pairs; the first, 'correct', is the mean loss per sample."""
+    n, nb = sum(sizes), len(sizes)
+    weighted = sum(loss * size for loss, size in zip(losses, sizes))
+    return [
+        ("correct", weighted / n),
+        ("epoch_loss_batch_mean", sum(losses) / nb),
+        ("epoch_loss_sum", sum(losses)),
+        ("epoch_loss_sum", weighted),
+        ("epoch_loss_divided_wrongly", sum(losses) / n),
+        ("epoch_loss_divided_wrongly", weighted / nb),
+        ("epoch_loss_last_batch", losses[-1]),
+    ]
