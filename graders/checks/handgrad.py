@@ -11,7 +11,7 @@ import ast
 import torch
 
 from graders.checks.diagnoses import explain as core_explain
-from graders.checks.feedback import Mistake
+from graders.checks.feedback import Mistake, fmt
 
 WHY = ("This exercise asks you to derive the gradient yourself; {what} computes it for you "
        "(that is autograd). Write each derivative as a formula with tensor operations instead.")
@@ -55,15 +55,18 @@ def _dotted(node: ast.AST) -> str:
 
 def autograd_uses(source: str) -> list[tuple[int, str]]:
     """(line, what) for each place the source asks autograd for a gradient: `.backward()`,
-    `torch.autograd`, `torch.func`/functorch, `requires_grad_()` or `requires_grad=True`."""
+    `torch.autograd`, `torch.func`/functorch, `requires_grad_()` or `requires_grad=True`.
+    Calls of a `backward` the student defines (the tutorial's FNN.backward) do not count."""
     tree = _tree(source)
     if tree is None:
         return []
     found = set()
+    own_backward = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "backward"
+                       for n in ast.walk(tree))
     for n in ast.walk(tree):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute):
-            if n.func.attr == "backward":
-                found.add((n.lineno, "loss.backward()"))
+            if n.func.attr == "backward" and not (own_backward and _calls_own(n)):
+                found.add((n.lineno, f"{_dotted(n.func) or 'loss.backward'}()"))
             elif n.func.attr == "requires_grad_" and not _false_arg(n):
                 found.add((n.lineno, "requires_grad_()"))
         if isinstance(n, ast.Call):
@@ -87,6 +90,13 @@ def autograd_uses(source: str) -> list[tuple[int, str]]:
                     if a.name in ("autograd", "func"):
                         found.add((n.lineno, f"torch.{a.name}"))
     return sorted(found)
+
+
+def _calls_own(call: ast.Call) -> bool:
+    """A `.backward(...)` call that looks like the student's own method (the tutorial's FNN has
+    backward(X, l, y4)) rather than autograd's (no positional argument but a gradient)."""
+    autograd_kw = {"gradient", "retain_graph", "create_graph", "inputs"}
+    return len(call.args) > 1 or any(k.arg and k.arg not in autograd_kw for k in call.keywords)
 
 
 def _truthy(node: ast.AST) -> bool:
@@ -144,3 +154,17 @@ def scale_mistake(yours: torch.Tensor, expected: torch.Tensor, n: int, rtol: flo
                   -0.5: "missing_factor_2", -2.0: "missing_factor_2"})
     c = ratio_of(yours, expected, list(table), rtol)
     return None if c is None else table[c]
+
+
+def describe_difference(name: str, yours, expected, rtol: float = 1e-5, atol: float = 1e-6) -> str:
+    """'name[i, j] is y, expected e (k of n entries differ)': the first differing entry of two
+    same-shaped tensors, instead of a dump of both."""
+    y = torch.as_tensor(yours).to(torch.float64)
+    e = torch.as_tensor(expected).to(torch.float64)
+    bad = ~torch.isclose(y, e, rtol=rtol, atol=atol)
+    if y.shape != e.shape or not bad.any():
+        return f"{name} is {fmt(y)}, expected {fmt(e)}"
+    idx = [int(v) for v in bad.nonzero()[0]]
+    where = f"[{', '.join(map(str, idx))}]" if idx else ""
+    count = f" ({int(bad.sum())} of its {bad.numel()} entries differ)" if bad.numel() > 1 else ""
+    return f"{name}{where} is {fmt(y[tuple(idx)])}, expected {fmt(e[tuple(idx)])}{count}"

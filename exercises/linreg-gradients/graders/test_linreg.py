@@ -147,6 +147,10 @@ def test_training(student, reference, tol):
         code, hint = gradients_mistake(student, reference, tol), "Fix gradients() first (see its test)."
     elif checks.first_divergence(student, reference, STEP_KEYS, **tol) is not None:
         hint = "Fix sgd_step() first (see its test)."
-    checks.assert_close(student, reference, ["a", "b"], what="(a, b) after the update",
-                        hint=hint, diagnosis=code, **tol)
+    d = checks.first_divergence(student, reference, ["a", "b"], **tol)
+    if d is not None and d.yours is None:
+        checks.fail(f"Training stopped before update {d.step + 1} of 6. {hint}", code)
+    if d is not None:
+        checks.fail(f"{d.key} after update {d.step + 1} is {fmt(d.yours)}, expected "
+                    f"{fmt(d.expected)}. {hint}", code)
     checks.assert_close(student, reference, "loss", what="The loss on all the data", **tol)
