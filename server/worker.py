@@ -12,12 +12,15 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy import select
+
 import graders
 from graders import Grader, GradingError
+from graders.backends import ColdBackend
 from server import queue
 from server.catalog import load_version
 from server.db import Database
-from server.models import Submission
+from server.models import ExerciseVersion, Submission
 
 log = logging.getLogger("tracegrade.worker")
 SWEEP_SECONDS = 10.0
@@ -72,6 +75,26 @@ class Worker:
             self._grade(grader, c)
             done += 1
         return done
+
+    def warm_up(self, grader: Grader) -> None:
+        """Grade one exercise's starter (public code) once, so a warm pool has imported and run
+        everything before the first student waits on it. A cold backend gains nothing: skipped."""
+        if isinstance(grader.backend, ColdBackend):
+            return
+        with self.db.sessions() as s:
+            version = s.scalar(select(ExerciseVersion).order_by(ExerciseVersion.id.desc()).limit(1))
+        if version is None:
+            return
+        exercise = self._exercise(version)
+        if not exercise.starter.is_file():
+            return
+        t0 = time.monotonic()
+        try:
+            grader.grade(exercise, exercise.starter.read_bytes())
+        except GradingError as e:
+            log.warning("warm-up grading failed: %s", e)
+            return
+        log.info("warm-up grading took %.2f s", time.monotonic() - t0)
 
     def _sweep(self) -> None:
         if time.monotonic() < self._next_sweep:
@@ -157,6 +180,7 @@ def main(database_url: str, instance: Path, name: str | None = None, once: bool 
             if not grader.sandboxed:
                 log.warning("grading is NOT sandboxed (%s): only run code you trust",
                             getattr(grader.backend, "description", "") or type(grader.backend).__name__)
+            worker.warm_up(grader)
             log.info("worker %s ready", worker.name)
             worker.run(grader, once=once)
     except Stop as e:

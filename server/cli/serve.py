@@ -99,6 +99,7 @@ def _supervise(procs: list[subprocess.Popen]) -> int:
     def on_term(_signum, _frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)   # also when started with SIGINT ignored (a background job)
     code = 0
     try:
         while True:
