@@ -45,6 +45,6 @@ def explain_stale(s: StaleGrad) -> str:
     """A sentence naming the step, the parameter and the leftover, e.g. for grads_accumulate."""
     return (f"At step {s.step + 1}, optimizer.step() used a gradient of {fmt(s.used)} for "
             f"`{s.param}`, but this batch alone gives {fmt(s.fresh)}: the other {fmt(s.leftover)} "
-            f"is left over from earlier batches. Nothing clears the gradients, so each step uses "
-            f"the running sum. Clear them once per batch (optimizer.zero_grad()) before "
+            f"is left over from earlier batches. The gradients are not cleared between batches, so "
+            f"each step uses the running sum. Clear them once per batch (optimizer.zero_grad()) before "
             f"loss.backward().")
