@@ -1,0 +1,163 @@
+"""One job's process tree, forked from a zygote. Phase 1 in the sandbox: the job process W
+(trusted, builds the sandbox, copies the results out) -> the sandbox init S (PID 1 of a new PID
+namespace, pivots into the new root) -> the student process T (own uid, rlimits, seccomp).
+
+Unsandboxed (mode "plain"): W -> T, with rlimits, seccomp and timeouts only. Phase 2: W runs the
+trusted pytest session itself. Every function here ends its process with os._exit.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import select
+import signal
+import struct
+import sys
+import traceback
+from pathlib import Path
+
+from graders import child, sandbox, seccomp
+from graders.limits import Limits
+
+READY_FD, REPORT_FD = 3, 4      # fixed fd numbers of the ready pipe and W's report to the zygote
+STATUS = struct.Struct("=i")
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _exit(code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+def _die_with_parent(lifeline: int | None) -> None:
+    """SIGKILL when the parent dies; exit now if it already has (its end of lifeline is gone)."""
+    _libc.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if lifeline is not None:
+        if select.select([lifeline], [], [], 0)[0]:
+            os._exit(70)
+        os.close(lifeline)
+
+
+def _keep_only(fds: set[int]) -> None:
+    """Close every file descriptor not in fds."""
+    top = 3
+    for fd in sorted(fds) + [1 << 20]:
+        if fd >= top:
+            os.closerange(top, fd)
+            top = fd + 1
+
+
+def start_job(job: dict, kind: str, mode: str, fds: list[int], report_w: int, zygote: int) -> None:
+    """In the freshly forked W: stdio from the pool's pipes, a session of its own, then the job."""
+    try:
+        os.setsid()
+        _libc.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != zygote:
+            os._exit(70)
+        out_w, err_w, ready_w = fds
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        for src, dst in ((devnull, 0), (out_w, 1), (err_w, 2), (ready_w, READY_FD), (report_w, REPORT_FD)):
+            os.dup2(src, dst)
+        _keep_only({0, 1, 2, READY_FD, REPORT_FD})
+        os.umask(0o022)
+        job = {**job, "ready_fd": READY_FD}
+        if kind == "trusted":
+            os.close(REPORT_FD)
+            os.chdir(job["tmp_dir"])
+            _exit(child.run_job(job))
+        run_untrusted(job, mode)
+    except BaseException:
+        traceback.print_exc()
+        _exit(70)
+
+
+def run_untrusted(job: dict, mode: str) -> None:
+    """W for phase 1: set up (or not) the sandbox, fork, wait, copy results, report T's status."""
+    limits = Limits(**job["limits"])
+    life_r, life_w = os.pipe()
+    status_r, status_w = os.pipe()
+    root = None
+    if mode != "plain":
+        sandbox.enter_namespaces(userns=(mode == "userns"))
+        root = sandbox.build_root(job, limits, Path(job["tmp_dir"]) / "sandbox", mode == "userns")
+    else:
+        os.chdir(job["work_dir"])
+    pid = os.fork()
+    if pid == 0:
+        os.close(life_w)
+        os.close(status_r)
+        os.close(REPORT_FD)
+        if root is None:
+            os.close(status_w)
+            _student(job, None, limits, life_r)
+        _sandbox_init(root, job, limits, life_r, status_w)
+    os.close(life_r)
+    os.close(status_w)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (1, 2, READY_FD):
+        os.dup2(devnull, fd)
+    _, status = os.waitpid(pid, 0)
+    inner = os.read(status_r, STATUS.size)
+    if len(inner) == STATUS.size:
+        status = STATUS.unpack(inner)[0]
+    if root is not None:
+        sandbox.collect_outputs(root, job, limits.trace_mb << 20)
+    os.write(REPORT_FD, STATUS.pack(status))
+    os._exit(0)
+
+
+def _sandbox_init(root, job: dict, limits: Limits, lifeline: int, status_w: int) -> None:
+    """S, PID 1 of the sandbox: enter the new root, fork T, reap everything, report T's status.
+    When S exits the kernel kills whatever else still runs in the namespace."""
+    try:
+        os.setsid()
+        _die_with_parent(lifeline)
+        _keep_only({0, 1, 2, READY_FD, status_w})
+        sandbox.enter_root(root)
+        pid = os.fork()
+        if pid == 0:
+            os.close(status_w)
+            _student(sandbox.inner_job(job), root, limits, None)
+        devnull = os.open("/dev/null", os.O_RDWR)
+        for fd in (1, 2, READY_FD):
+            os.dup2(devnull, fd)
+        while True:
+            done, status = os.wait()
+            if done == pid:
+                os.write(status_w, STATUS.pack(status))
+                os._exit(0)
+    except BaseException:
+        traceback.print_exc()
+        _exit(71)
+
+
+def _student(job: dict, root, limits: Limits, lifeline: int | None) -> None:
+    """T: the last steps before student code (privileges, rlimits, seccomp), then phase 1."""
+    try:
+        if root is None:
+            _die_with_parent(lifeline)
+            _keep_only({0, 1, 2, READY_FD})
+        else:
+            sandbox.drop_privileges(root)
+        if root is not None or os.getuid() != 0:
+            nproc = limits.processes + 1
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        for lim in (resource.RLIMIT_MEMLOCK, resource.RLIMIT_MSGQUEUE):
+            resource.setrlimit(lim, (0, 0))
+        if seccomp.supported():
+            seccomp.install()
+        elif root is not None:
+            raise sandbox.SandboxError(0, "no seccomp filter for this machine")
+    except BaseException:
+        traceback.print_exc()
+        _exit(72)
+    try:
+        code = child.run_job(job)
+    except BaseException:
+        code = 1
+    _exit(code)

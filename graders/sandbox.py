@@ -1,0 +1,306 @@
+"""Phase-1 isolation on Linux: new mount/PID/IPC/UTS/network namespaces (plus a user namespace
+when not root), a minimal read-only filesystem with private size-capped tmpfs, a fresh uid.
+
+The job process (W, trusted) calls `enter_namespaces` and `build_root`; the sandbox init (S,
+PID 1 of the new PID namespace) calls `enter_root`; the student process (T) calls `drop_privileges`.
+W copies the results out with `collect_outputs` once every process in the sandbox is gone.
+See docs/security.md for the threat model.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOSYMFOLLOW = 256
+KEEP_FLAGS = 1 | 2 | 4 | 8 | 1024 | 2048 | 4096   # RDONLY NOSUID NODEV NOEXEC NOATIME NODIRATIME RELATIME
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_CAP_AMBIENT = 1, 24, 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+SYS_PIVOT_ROOT, SYS_CAPSET = 155, 126
+UID_BASE = 1_000_000           # sandbox uid = UID_BASE + pid of the job process (unique while it runs)
+DEVICES = ("null", "zero", "full", "random", "urandom")
+RESULT_BYTES = 64 << 10
+OUT, TMP, WORK, EXERCISE = "/out", "/tmp", "/tmp/work", "/exercise"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
+class SandboxError(OSError):
+    """The sandbox could not be set up (the job is not run without it)."""
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        e = ctypes.get_errno()
+        raise SandboxError(e, f"{what}: {os.strerror(e)}")
+
+
+def _b(s) -> bytes | None:
+    return None if s is None else os.fsencode(s)
+
+
+def mount(src, target, fstype, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(_b(src), _b(target), _b(fstype), flags, _b(data)), f"mount {target}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def prctl(option: int, arg: int = 0) -> None:
+    _check(_libc.prctl(option, arg, 0, 0, 0), f"prctl({option})")
+
+
+# ---- what the sandbox shows -------------------------------------------------------------------
+def readonly_paths() -> list[str]:
+    """Host paths shown read-only inside: the OS libraries, the Python standard library, the
+    installed packages and the engine's own package; never the project folder itself."""
+    import graders
+    paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache"]
+    cfg = sysconfig.get_paths()
+    paths += [cfg["stdlib"], cfg["platstdlib"], cfg["purelib"], cfg["platlib"]]
+    paths += [p for p in sys.path if p.endswith(("site-packages", "dist-packages", "lib-dynload"))]
+    paths.append(str(Path(graders.__file__).resolve().parent))
+    out = []
+    for p in sorted(set(map(os.path.abspath, paths)), key=len):
+        if os.path.lexists(p) and not any(p == q or p.startswith(q + "/") for q in out):
+            out.append(p)
+    return out
+
+
+@dataclass
+class Root:
+    """A built sandbox root, as the job process sees it."""
+
+    path: Path          # the root tmpfs (read-only once built)
+    uid: int            # the uid student code runs as (0 inside a user namespace)
+    userns: bool
+
+    @property
+    def out(self) -> Path:
+        return self.path / OUT.lstrip("/")
+
+
+def enter_namespaces(userns: bool) -> None:
+    """New mount, PID, IPC, UTS and network namespaces for this process's future children
+    (a user namespace first when not root); mounts made from now on stay private."""
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET
+    unshare(flags | (CLONE_NEWUSER if userns else 0))
+    if userns:
+        Path("/proc/self/setgroups").write_text("deny")
+        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
+        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _libc.sethostname(b"sandbox", 7)
+
+
+def _bind(src: str, dst: Path, extra: int = 0) -> None:
+    """Bind src at dst read-only (keeping the source mount's locked flags)."""
+    if os.path.islink(src):
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.readlink(src), dst)
+        return
+    if os.path.isdir(src):
+        dst.mkdir(parents=True, exist_ok=True)
+    else:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.touch()
+    mount(src, dst, None, MS_BIND)
+    keep = os.statvfs(src).f_flag & KEEP_FLAGS
+    mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | keep | extra)
+
+
+def build_root(job: dict, limits, base: Path, userns: bool) -> Root:
+    """Mount the sandbox's root at base (an empty directory): read-only system and Python files,
+    the exercise's public files (at /exercise), a few devices, a private /tmp (cwd /tmp/work, holding a copy of
+    the submission) and /out for the traces, each a size-capped tmpfs."""
+    exercise_dir = os.path.abspath(job["exercise_dir"])
+    ro = readonly_paths()
+    for p in ro:
+        if exercise_dir == p or exercise_dir.startswith(p + "/"):
+            raise SandboxError(0, f"the exercise folder {exercise_dir} lies inside {p}, which the "
+                                  f"sandbox shows to student code; move the course elsewhere")
+    uid = 0 if userns else UID_BASE + os.getpid()
+    base.mkdir(mode=0o700, exist_ok=True)
+    mount("tmpfs", base, "tmpfs", MS_NOSUID, "size=4m,nr_inodes=8192,mode=0755")
+    for p in ro:
+        _bind(p, base / p.lstrip("/"), MS_NODEV)
+    for p in job.get("public_files", []):
+        rel = os.path.relpath(os.path.abspath(p), exercise_dir)
+        if os.path.isfile(p) and not os.path.islink(p) and not rel.startswith(".."):
+            _bind(p, base / EXERCISE.lstrip("/") / rel, MS_NODEV | MS_NOEXEC)
+    (base / "dev").mkdir()
+    for d in DEVICES:
+        if os.path.exists(f"/dev/{d}"):
+            _bind(f"/dev/{d}", base / "dev" / d, MS_NOEXEC)
+    for d in ("proc", ".oldroot", TMP.lstrip("/"), OUT.lstrip("/")):
+        (base / d).mkdir(exist_ok=True)
+    owner = f"mode=0700,uid={uid},gid={uid}"
+    mount("tmpfs", base / "tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={limits.tmpfs_mb}m,nr_inodes=4096,{owner}")
+    seeds = max(1, len(job.get("seeds", [])))
+    mount("tmpfs", base / "out", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW,
+          f"size={limits.trace_mb * seeds + 1}m,nr_inodes={64 * seeds + 64},{owner}")
+    work = base / WORK.lstrip("/")
+    work.mkdir()
+    shutil.copyfile(Path(job["work_dir"]) / job["submission"], work / job["submission"])
+    for p in (work, work / job["submission"]):
+        os.chown(p, uid, uid)
+    mount(None, base, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+    return Root(base, uid, userns)
+
+
+def inner_job(job: dict) -> dict:
+    """The job as the student process sees it: sandbox paths instead of host paths."""
+    def inside(path: str) -> str:
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(job["exercise_dir"]))
+        return os.path.normpath(os.path.join(EXERCISE, rel))
+    return {**job, "work_dir": WORK, "out_dir": OUT, "tmp_dir": TMP, "exercise_dir": EXERCISE,
+            "scenario": inside(job["scenario"]), "data_dir": inside(job["data_dir"]),
+            "public_files": [inside(p) for p in job.get("public_files", [])]}
+
+
+# ---- inside --------------------------------------------------------------------------------
+def enter_root(root: Root) -> None:
+    """Called by the sandbox init (PID 1 of the new PID namespace): its own mount namespace, a
+    /proc that shows only the sandbox, pivot_root into the new root, the host tree detached."""
+    unshare(CLONE_NEWNS)
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY
+    try:       # only the sandbox's own processes, no host-wide files (Linux >= 5.8)
+        mount("proc", root.path / "proc", "proc", flags, "subset=pid")
+    except SandboxError:
+        mount("proc", root.path / "proc", "proc", flags)
+    old = root.path / ".oldroot"
+    _check(_libc.syscall(SYS_PIVOT_ROOT, _b(root.path), _b(old)), "pivot_root")
+    os.chdir("/")
+    _check(_libc.umount2(b"/.oldroot", MNT_DETACH), "umount old root")
+
+
+def drop_privileges(root: Root) -> None:
+    """Called by the student process: a uid of its own with no capabilities (or, inside a user
+    namespace, uid 0 of that namespace with every capability dropped)."""
+    os.chdir(WORK)
+    if not root.userns:
+        os.setgroups([])
+        os.setresgid(root.uid, root.uid, root.uid)
+        os.setresuid(root.uid, root.uid, root.uid)
+        return
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)       # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = (ctypes.c_uint32 * 6)()
+    _check(_libc.syscall(SYS_CAPSET, header, data), "capset")
+
+
+# ---- getting results out --------------------------------------------------------------------
+def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
+    """Copy src_dir/name to dst if it is a regular file of at most cap bytes (no symlinks)."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=src_dir)
+    except OSError:
+        return
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            return
+        data = os.read(fd, cap + 1) if st.st_size else b""
+        if len(data) > cap:
+            return
+    finally:
+        os.close(fd)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(out, data)
+    finally:
+        os.close(out)
+
+
+def collect_outputs(root: Root, job: dict, trace_bytes: int) -> None:
+    """Copy result.json and seed-N/trace.{json,safetensors} from the sandbox's /out to the host
+    out_dir: regular files only, never through a symlink, each under its size cap."""
+    host = Path(job["out_dir"])
+    top = os.open(root.out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        _copy_capped(top, "result.json", host / "result.json", RESULT_BYTES)
+        for seed in job["seeds"]:
+            try:
+                d = os.open(f"seed-{int(seed)}", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+            except OSError:
+                continue
+            try:
+                for name in ("trace.json", "trace.safetensors"):
+                    _copy_capped(d, name, host / f"seed-{int(seed)}" / name, trace_bytes)
+            finally:
+                os.close(d)
+    finally:
+        os.close(top)
+
+
+# ---- can we? ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Availability:
+    """Whether phase 1 can be isolated on this machine, and how."""
+
+    available: bool
+    userns: bool
+    seccomp: bool
+    reason: str
+
+
+_PROBE = r"""
+import json, os, sys, tempfile, types
+pkg = types.ModuleType("graders"); pkg.__path__ = [sys.argv[1]]; sys.modules["graders"] = pkg
+from graders import sandbox, seccomp
+userns = os.getuid() != 0
+try:
+    sandbox.enter_namespaces(userns)
+    sandbox.mount("tmpfs", tempfile.gettempdir(), "tmpfs", sandbox.MS_NOSUID, "size=1m")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            seccomp.install()
+            os._exit(0)
+        except BaseException:
+            os._exit(3)
+    secc = os.waitpid(pid, 0)[1] == 0
+    print(json.dumps({"available": True, "userns": userns, "seccomp": secc, "reason": ""}))
+except Exception as e:
+    print(json.dumps({"available": False, "userns": userns, "seccomp": False, "reason": str(e)}))
+"""
+_probed: Availability | None = None
+
+
+def probe() -> Availability:
+    """Try the namespaces, a tmpfs mount and seccomp in a throwaway process (cached)."""
+    global _probed
+    if _probed is None:
+        if not sys.platform.startswith("linux"):
+            _probed = Availability(False, False, False, f"namespaces need Linux (this is {sys.platform})")
+            return _probed
+        pkg_dir = str(Path(__file__).resolve().parent)
+        try:
+            out = subprocess.run([sys.executable, "-I", "-c", _PROBE, pkg_dir], capture_output=True,
+                                 text=True, timeout=30, env={"PATH": "/usr/bin:/bin"}).stdout
+            _probed = Availability(**json.loads(out.strip().splitlines()[-1]))
+        except (OSError, ValueError, IndexError, subprocess.TimeoutExpired) as e:
+            _probed = Availability(False, False, False, f"the sandbox probe failed: {e}")
+    return _probed

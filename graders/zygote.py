@@ -1,0 +1,134 @@
+"""A zygote of the warm pool: a fresh interpreter that imports torch, pytest and the trace
+library once, warms them up, freezes its heap and then forks one child per job it is sent.
+
+`python -m graders.zygote FD KIND MODE`: FD is a SOCK_SEQPACKET socket to the pool; KIND is
+"untrusted" (phase 1) or "trusted" (phase 2); MODE is "sandbox", "userns" or "plain". It never
+reads an exercise, a solution, a trace or a secret itself: its children do, after the fork.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import io
+import json
+import os
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+MAX_MESSAGE = 1 << 20
+
+
+def warm_untrusted() -> None:
+    """Run what a phase-1 job runs (forward, backward, step, the instruments, a trace save), so
+    that forked children do not each pay the first-call costs (~1 s for the first backward)."""
+    import torch
+    from torch import nn
+
+    from graders import isolate, phase1, sandbox, scenario, seccomp  # noqa: F401  (imported for the children)
+    from graders import trace as tr
+
+    torch.set_num_threads(1)
+    rec = tr.Recorder(max_bytes=4 << 20)
+    x, y = torch.randn(8, 2), (torch.rand(8, 1) > 0.5).float()
+    with tr.use(rec):
+        for opt_cls in (torch.optim.SGD, torch.optim.Adam):
+            model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())
+            tr.hook_module(model[0], "hidden")
+            opt = tr.TracingOptimizer(opt_cls(model.parameters(), lr=0.1), model=model)
+            loss_fn = tr.TracingLoss(nn.BCELoss())
+            for _ in range(2):
+                opt.zero_grad()
+                loss_fn(model(x), y).backward()
+                opt.step()
+        for loss in (nn.MSELoss(), nn.BCEWithLogitsLoss(), nn.L1Loss()):
+            w = torch.randn(2, 1, requires_grad=True)
+            loss(x @ w, y).backward()
+        logits = torch.randn(8, 3, requires_grad=True)
+        nn.CrossEntropyLoss()(logits, torch.randint(0, 3, (8,))).backward()
+        tr.record("prediction", torch.sigmoid(x @ torch.ones(2, 1)), step=0)
+    with tempfile.TemporaryDirectory(prefix="tracegrade-warm-") as d:
+        tr.save_trace(rec.trace, Path(d) / "seed-0")
+        tr.load_trace(Path(d) / "seed-0")
+    compile("def f(x):\n    return x\n", "warm.py", "exec", dont_inherit=True)
+
+
+def warm_trusted() -> None:
+    """Run one pytest session with the graders' flags and plugin (imports, hooks, rewriting)."""
+    import pytest
+    import torch
+
+    from graders import checks, phase2, plugin  # noqa: F401
+    from graders.trace import load_trace, save_trace, Recorder, use, record
+
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory(prefix="tracegrade-warm-") as d:
+        rec = Recorder()
+        with use(rec):
+            record("loss", torch.tensor(1.0), step=0)
+        save_trace(rec.trace, Path(d) / "seed-0")
+        load_trace(Path(d) / "seed-0")
+        test = Path(d) / "test_warm.py"
+        test.write_text("import pytest\n\n@pytest.mark.points(1)\ndef test_ok():\n    assert 1 + 1 == 2\n")
+        job = {"graders": [str(test)], "tmp_dir": d, "job_file": str(Path(d) / "job.json")}
+        args = [a for a in phase2.pytest_args(job) if a not in ("--tg-job", job["job_file"])]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(args)
+    sys.modules.pop("test_warm", None)
+
+
+def threads() -> int:
+    """Threads of this process (a fork copies only the calling one)."""
+    return len(os.listdir("/proc/self/task"))
+
+
+def serve(sock: socket.socket, kind: str, mode: str) -> None:
+    """Fork one job process per message; report its pid, then how it ended."""
+    from graders import isolate
+
+    me = os.getpid()
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
+        except (ConnectionError, OSError):
+            return
+        if not msg:
+            return
+        job = json.loads(msg)
+        if threads() != 1 or len(fds) != 3:
+            sock.send(json.dumps({"error": f"zygote has {threads()} threads; it must be single-threaded "
+                                           f"to fork"}).encode())
+            return
+        report_r, report_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            sock.close()
+            os.close(report_r)
+            isolate.start_job(job, kind, mode, fds, report_w, me)
+        for fd in (*fds, report_w):
+            os.close(fd)
+        sock.send(json.dumps({"pid": pid}).encode())
+        _, status = os.waitpid(pid, 0)
+        inner = os.read(report_r, isolate.STATUS.size)
+        os.close(report_r)
+        report = isolate.STATUS.unpack(inner)[0] if len(inner) == isolate.STATUS.size else None
+        sock.send(json.dumps({"status": status, "inner": report}).encode())
+
+
+def main() -> None:
+    fd, kind, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)     # PR_SET_PDEATHSIG: die with the pool
+    sock = socket.socket(fileno=fd)
+    os.chdir("/")
+    (warm_untrusted if kind == "untrusted" else warm_trusted)()
+    gc.collect()
+    gc.freeze()
+    sock.send(json.dumps({"ready": True, "pid": os.getpid(), "threads": threads()}).encode())
+    serve(sock, kind, mode)
+
+
+if __name__ == "__main__":
+    main()
