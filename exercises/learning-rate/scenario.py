@@ -57,3 +57,5 @@ def run(ctx):
     trace.note("lr", lr)
     optimizer = trace.TracingOptimizer(torch.optim.SGD(model.parameters(), lr=lr), model=model)
     train(model, x, y, trace.TracingLoss(nn.MSELoss()), optimizer, STEPS)
+    for name, p in model.named_parameters():       # where they ended, however they got there
+        trace.record(f"param_end/{name}", p)

@@ -69,3 +69,5 @@ def run(ctx):
     _record_inputs(model)
     returned = train(model, X, Y, trace.TracingLoss(nn.MSELoss()), optimizer, epochs, BATCH_SIZE)
     _record_returned(returned)
+    for name, p in model.named_parameters():       # where they ended, however they got there
+        trace.record(f"param_end/{name}", p)

@@ -4,13 +4,15 @@ loss per sample."""
 import pytest
 
 from graders import checks
-from graders.checks import batches, curves
+from graders.checks import batches, bypass, curves
 
 BATCH_SIZE = 2
 ORDER_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
                   "step_before_backward", "grads_accumulate")
 FIX_BATCHES_FIRST = ("Fix the batches first (see the check on batches): until every epoch "
                      "trains on each batch once, in order, this cannot be judged.")
+OWN_OPTIMIZER = ("Your parameters changed, but never through the optimizer train was given. Use "
+                 "that optimizer (SGD with lr 0.1) instead of making a new one.")
 HOW = "add loss.item() * len(X_batch) for each batch and divide the total by len(X)"
 
 
@@ -23,12 +25,16 @@ def _batch_mistake(student, reference):
 @pytest.mark.points(3)
 def test_batches_cover_the_data_in_order(student, reference):
     """Each epoch trains on every sample once, in order, in batches of 2"""
+    if bypass.moved_without_optimizer(student):
+        checks.fail(OWN_OPTIMIZER, "own_optimizer")
     batches.assert_batches(student, reference, reference.info["epochs"], BATCH_SIZE)
 
 
 @pytest.mark.points(3)
 def test_training_matches_reference(student, reference, tol):
     """The parameters after every step match the reference"""
+    if bypass.moved_without_optimizer(student):
+        checks.fail(OWN_OPTIMIZER, "own_optimizer")
     d = checks.diagnose_training(student)
     if d in ORDER_MISTAKES:
         checks.fail(checks.explain(d), d)
@@ -77,6 +83,8 @@ def test_epoch_losses_are_per_sample_means(student, reference):
     if len(yours) != epochs:
         checks.fail(f"train returned {len(yours)} epoch losses; return one per epoch ({epochs}).",
                     "wrong_epoch_count")
+    if bypass.moved_without_optimizer(student):
+        checks.fail(OWN_OPTIMIZER, "own_optimizer")
     code = _batch_mistake(student, reference)
     if code not in (None, "shuffled"):
         checks.fail(FIX_BATCHES_FIRST, code)
