@@ -118,3 +118,19 @@ def test_instructor_reads_everything_escaped(app, dbs):
     assert f'href="/s/{sid}"' in listing
     page = client.get(f"/s/{sid}").get_data(as_text=True)
     assert "ada@example.org" in page and "&lt;script&gt;alert(" in page and XSS not in page
+
+
+def test_bad_uploads_are_refused_and_not_stored(app, dbs):
+    from tests.server.conftest import count_submissions
+    gen_user(dbs, "ada@example.org")
+    client = app.test_client()
+    login(client, "ada@example.org")
+    url = f"/c/{COURSE}/{EXERCISE}/submit"
+    r = client.post(url, data={"csrf_token": csrf(client), "file": (io.BytesIO(b"x = '\xff\xfe'\n"), "step.py")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "not UTF-8" in r.get_data(as_text=True)
+    r = client.post(url, data={"csrf_token": csrf(client), "code": "x" * (1 << 20)})
+    assert r.status_code == 413 and "too large" in r.get_data(as_text=True)
+    r = client.post(f"/c/{COURSE}/no-such-exercise/submit", data={"csrf_token": csrf(client), "code": "x = 1"})
+    assert r.status_code == 404
+    assert count_submissions(dbs) == 0
