@@ -1,5 +1,6 @@
-"""Accounts in the browser: sign up with a course join code, log in, log out. Login attempts are
-rate limited per email and per address; sessions are signed cookies (HttpOnly, SameSite, Secure).
+"""Accounts in the browser: sign up with a course join code, log in, log out. Failed attempts are
+rate limited per email and per address (a classroom behind one address can still log in at once);
+sessions are signed cookies (HttpOnly, SameSite, Secure).
 """
 from __future__ import annotations
 
@@ -21,14 +22,23 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$")
 _DUMMY_HASH = hash_password("not-a-real-password")
 
 
+def _keys(email: str) -> list[tuple[str, int]]:
+    limit, _ = current_app.config["RATE_LIMIT_LOGIN"]
+    return [(f"login:ip:{request.remote_addr}", limit * 10), (f"login:email:{email}", limit)]
+
+
 def _limit_login(email: str) -> None:
-    limit, window = current_app.config["RATE_LIMIT_LOGIN"]
-    ok = all([ratelimit.allow(db(), f"login:ip:{request.remote_addr}", limit * 5, window),
-              ratelimit.allow(db(), f"login:email:{email}", limit, window)])
-    db().commit()
-    if not ok:
-        raise TooManyRequests(f"Too many login attempts. Wait {window // 60 or 1} minutes and "
+    """429 when this email or this address failed too often recently (even a right password)."""
+    _, window = current_app.config["RATE_LIMIT_LOGIN"]
+    if any(ratelimit.exceeded(db(), key, n, window) for key, n in _keys(email)):
+        raise TooManyRequests(f"Too many failed attempts. Wait {window // 60 or 1} minutes and "
                               f"try again.", retry_after=ratelimit.retry_after(window))
+
+
+def _failed(email: str) -> None:
+    for key, _ in _keys(email):
+        ratelimit.record(db(), key)
+    db().commit()
 
 
 def _safe_next(target: str | None) -> str:
@@ -57,6 +67,7 @@ def login():
     _limit_login(email)
     user = db().scalar(select(User).where(User.email == email))
     if not check_password(user.password_hash if user else _DUMMY_HASH, password) or user is None:
+        _failed(email)
         flash("That email and password do not match. Check both and try again.", "error")
         return render_template("login.html", next=request.form.get("next", ""), email=email), 401
     log_in(user)
@@ -89,6 +100,7 @@ def signup():
     elif db().scalar(select(User).where(User.email == email)):
         problem = "An account with this email exists. Log in instead."
     if problem:
+        _failed(email[:254])
         flash(problem, "error")
         return render_template("signup.html", code=code, email=email), 400
     user = User(email=email, password_hash=hash_password(password))

@@ -1,6 +1,7 @@
 """Rate limits kept in the database, so every web process and worker sees the same counts.
 
-`allow(session, key, limit, window)` records one event and says whether it was within the limit.
+`allow(session, key, limit, window)` records one event and says whether it was within the limit;
+`exceeded` and `record` split the two (login counts only failed attempts).
 """
 from __future__ import annotations
 
@@ -16,18 +17,28 @@ from server.models import RateEvent
 KEEP = timedelta(days=1)
 
 
-def allow(db: Session, key: str, limit: int, window_seconds: float) -> bool:
-    """True (and the event is counted) when fewer than `limit` events of `key` happened in the
-    last `window_seconds`; False (nothing counted) otherwise. The caller commits."""
-    now = utcnow()
-    since = now - timedelta(seconds=window_seconds)
+def exceeded(db: Session, key: str, limit: int, window_seconds: float) -> bool:
+    """True when `limit` or more events of `key` happened in the last `window_seconds`."""
+    since = utcnow() - timedelta(seconds=window_seconds)
     count = db.scalar(select(func.count()).select_from(RateEvent)
                       .where(RateEvent.key == key, RateEvent.at > since))
-    if count >= limit:
-        return False
+    return count >= limit
+
+
+def record(db: Session, key: str) -> None:
+    """Count one event of `key` (the caller commits); now and then, forget day-old events."""
+    now = utcnow()
     db.add(RateEvent(key=key, at=now))
     if random.random() < 0.01:
         db.execute(delete(RateEvent).where(RateEvent.at < now - KEEP))
+
+
+def allow(db: Session, key: str, limit: int, window_seconds: float) -> bool:
+    """True (and the event is counted) when fewer than `limit` events of `key` happened in the
+    last `window_seconds`; False (nothing counted) otherwise. The caller commits."""
+    if exceeded(db, key, limit, window_seconds):
+        return False
+    record(db, key)
     return True
 
 

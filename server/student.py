@@ -94,7 +94,7 @@ def submit(slug: str, ex_slug: str):
         if wants_json:
             return jsonify(error=str(e), status=e.status), e.status
         flash(str(e), "error")
-        text = code if isinstance(code, str) else ""
+        text = code if isinstance(code, str) else None   # an unreadable upload: keep the editor
         return exercise(slug, ex_slug, code=text, status=e.status)
     db().commit()
     if wants_json:

@@ -51,7 +51,8 @@ def worker_cmd(instance, name, once):
 @click.option("--web-workers", default=2, show_default=True, help="gunicorn worker processes.")
 @click.option("--demo", is_flag=True, help="Create (or reset) a demo instructor and student and print their logins.")
 @click.option("--no-worker", is_flag=True, help="Web only (grading runs elsewhere).")
-def serve_cmd(host, port, instance, exercises_dir, web_workers, demo, no_worker):
+@click.option("--access-log", is_flag=True, help="Log every request to stdout.")
+def serve_cmd(host, port, instance, exercises_dir, web_workers, demo, no_worker, access_log):
     instance = resolve_instance(instance)
     migrate_instance(instance)
     folder = Path(exercises_dir or os.environ.get("TRACEGRADE_EXERCISES") or "exercises")
@@ -69,7 +70,7 @@ def serve_cmd(host, port, instance, exercises_dir, web_workers, demo, no_worker)
         with database(instance) as db, db.session() as s:
             for email, password, role in DEMO_USERS:
                 ensure_user(s, email, password, slug, role)
-    procs = _start(host, port, instance, web_workers, no_worker, env)
+    procs = _start(host, port, instance, web_workers, no_worker, access_log, env)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo("")
     click.echo(f"tracegrade is running at http://{shown}:{port}/  (Ctrl-C stops it)")
@@ -81,7 +82,7 @@ def serve_cmd(host, port, instance, exercises_dir, web_workers, demo, no_worker)
     sys.exit(_supervise(procs))
 
 
-def _start(host, port, instance, web_workers, no_worker, env) -> list[subprocess.Popen]:
+def _start(host, port, instance, web_workers, no_worker, access_log, env) -> list[subprocess.Popen]:
     procs = []
     if not no_worker:
         procs.append(subprocess.Popen([sys.executable, "-m", "server.cli", "worker",
@@ -89,8 +90,8 @@ def _start(host, port, instance, web_workers, no_worker, env) -> list[subprocess
     procs.append(subprocess.Popen([
         sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
         "--workers", str(web_workers), "--worker-class", "gthread", "--threads", "4",
-        "--access-logfile", "-", "--log-level", "warning", "--graceful-timeout", "5",
-        "server.wsgi:app"], env=env))
+        *(["--access-logfile", "-"] if access_log else []), "--log-level", "warning",
+        "--graceful-timeout", "5", "server.wsgi:app"], env=env))
     return procs
 
 

@@ -75,6 +75,17 @@ def test_login_is_rate_limited(instance):
     app.extensions["tracegrade.db"].dispose()
 
 
+def test_successful_logins_do_not_count(instance):
+    """A classroom behind one address logs in at once: only failures are limited."""
+    app = make_app(instance, RATE_LIMIT_LOGIN=(2, 300))
+    with app.extensions["tracegrade.db"].sessions() as s:
+        for i in range(25):
+            gen_user(s, f"s{i}@example.org")
+    codes = {login(app.test_client(), f"s{i}@example.org").status_code for i in range(25)}
+    assert codes == {302}
+    app.extensions["tracegrade.db"].dispose()
+
+
 def test_open_redirect_after_login_is_refused(app, dbs):
     gen_user(dbs, "ada@example.org")
     client = app.test_client()
