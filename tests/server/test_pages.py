@@ -134,3 +134,20 @@ def test_bad_uploads_are_refused_and_not_stored(app, dbs):
     r = client.post(f"/c/{COURSE}/no-such-exercise/submit", data={"csrf_token": csrf(client), "code": "x = 1"})
     assert r.status_code == 404
     assert count_submissions(dbs) == 0
+
+
+def test_hidden_tests_keep_their_feedback_from_students(app, dbs):
+    from server.models import TestResult
+    ada = gen_user(dbs, "ada@example.org")
+    sid = graded(dbs, ada, 10.0)
+    dbs.add(TestResult(submission_id=sid, position=1, name="Secret edge case", score=0.0, max_score=0.0,
+                       status="failed", message="the hidden seed 303 diverged", visibility="hidden"))
+    dbs.commit()
+    gen_user(dbs, "prof@example.org", role="instructor")
+    student, teacher = app.test_client(), app.test_client()
+    login(student, "ada@example.org")
+    login(teacher, "prof@example.org")
+    mine = student.get(f"/s/{sid}").get_data(as_text=True)
+    assert "Hidden test" in mine and "Secret edge case" not in mine and "seed 303" not in mine
+    full = teacher.get(f"/s/{sid}").get_data(as_text=True)
+    assert "Secret edge case" in full and "seed 303" in full
