@@ -32,7 +32,9 @@ class PoolError(GradingError):
 
 
 class ZygoteDied(Exception):
-    """The zygote went away while it held a job."""
+    """The zygote went away; `accepted` says whether it had started the job."""
+
+    accepted = False
 
 
 def cores() -> int:
@@ -111,8 +113,9 @@ class Zygote:
 
             try:
                 return watch_child(pid, out_r, err_r, ready_r, wall_seconds, output_bytes, wait)
-            except ZygoteDied:
+            except ZygoteDied as e:
                 kill_group(pid)
+                e.accepted = True
                 raise
         finally:
             for fd in (out_r, err_r, ready_r):
@@ -187,8 +190,11 @@ class WarmPool(Backend):
             while True:
                 if self._closed:
                     raise PoolError("the pool is closed")
-                if self._idle[kind]:
-                    return self._idle[kind].pop()
+                while self._idle[kind]:
+                    z = self._idle[kind].pop()
+                    if z.alive():
+                        return z
+                    self._discard_locked(z)
                 if self._count[kind] < self.size:
                     break
                 self._cond.wait()
@@ -210,13 +216,14 @@ class WarmPool(Backend):
 
     def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun:
         kind = "untrusted" if job["phase"] == 1 else "trusted"
-        failures = []
-        for _attempt in range(2):
+        failures, started = [], 0
+        while started < 2 and len(failures) < 2 * self.size + 2:
             z = self._acquire(kind)
             try:
                 run = z.run(job, wall_seconds, output_bytes)
             except ZygoteDied as e:
                 failures.append(str(e))
+                started += e.accepted
                 with self._cond:
                     self._discard_locked(z)
                     self._cond.notify_all()
@@ -227,8 +234,8 @@ class WarmPool(Backend):
                 raise PoolError(f"the {'sandbox' if kind == 'untrusted' else 'grader process'} could "
                                 f"not start:\n{run.stderr[-3000:]}")
             return run
-        raise PoolError("the grading worker died twice while running this job; it was not graded. "
-                        "Details: " + " | ".join(failures))
+        what = "died twice while running this job" if started >= 2 else "kept failing to start"
+        raise PoolError(f"the grading worker {what}; it was not graded. Details: " + " | ".join(failures))
 
     def close(self) -> None:
         with self._cond:
@@ -239,10 +246,10 @@ class WarmPool(Backend):
             self._idle = {"untrusted": [], "trusted": []}
             self._cond.notify_all()
 
-    def zygote_pids(self) -> list[int]:
-        """The zygotes' process ids (for tests and monitoring)."""
+    def zygote_pids(self, kind: str | None = None) -> list[int]:
+        """The process ids of the zygotes ("untrusted", "trusted" or both), for monitoring."""
         with self._cond:
-            return sorted(z.pid for z in self._all)
+            return sorted(z.pid for z in self._all if kind in (None, z.kind))
 
 
 def _clear_outputs(job: dict) -> None:

@@ -1,0 +1,208 @@
+"""Grading latency and throughput: the warm pool against a cold baseline (a fresh interpreter
+per submission that imports torch and pytest and runs the same two phases).
+
+    python bench/grading.py [--rounds 10] [--cold-rounds 1] [--json]
+
+Grades every bundled exercise's solution and starter. Latency is measured one grading at a time;
+throughput with one grading in flight per core. Prints a table, or one JSON object with --json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graders import Exercise, Grader  # noqa: E402
+from graders.backends import Backend, ChildRun, kill_group, watch_child  # noqa: E402
+from graders.pool import WarmPool, cores  # noqa: E402
+
+TARGETS = {"speedup": 30.0, "warm_p50_ms": 80.0, "throughput_per_s": 25.0}
+
+
+def submissions(exercises_dir: Path) -> list[tuple[Exercise, str, str]]:
+    """(exercise, label, source) for each bundled exercise's solution and starter."""
+    out = []
+    for toml in sorted(exercises_dir.glob("*/exercise.toml")):
+        ex = Exercise.load(toml.parent)
+        if not all((ex.trace_dir(s) / "trace.json").is_file() for s in ex.seeds):
+            continue
+        for f in (ex.solution, ex.starter):
+            out.append((ex, f"{ex.slug}/{f.name}", f.read_text(encoding="utf-8")))
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
+# ---- the cold baseline -------------------------------------------------------------------------
+class ForkBackend(Backend):
+    """Runs each phase in a fork of this (freshly started, not warmed) interpreter."""
+
+    description = "cold: fresh interpreter per submission"
+
+    def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun:
+        from graders import child
+        pipes = [os.pipe() for _ in range(3)]
+        (out_r, out_w), (err_r, err_w), (ready_r, ready_w) = pipes
+        pid = os.fork()
+        if pid == 0:
+            os.setsid()
+            os.dup2(out_w, 1)
+            os.dup2(err_w, 2)
+            os.chdir(job.get("work_dir") or job["tmp_dir"])
+            os._exit(child.run_job({**job, "ready_fd": ready_w}))
+        for fd in (out_w, err_w, ready_w):
+            os.close(fd)
+
+        def wait(timeout):
+            end = None if timeout is None else time.monotonic() + timeout
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    return status
+                if end is not None and time.monotonic() > end:
+                    return None
+                time.sleep(0.002)
+        try:
+            return watch_child(pid, out_r, err_r, ready_r, wall_seconds, output_bytes, wait)
+        finally:
+            kill_group(pid)
+            for fd in (out_r, err_r, ready_r):
+                os.close(fd)
+
+
+def cold_one(exercise_dir: str, source_file: str) -> None:
+    """Entry point of one cold grading (in its own fresh interpreter): print the score."""
+    ex = Exercise.load(exercise_dir)
+    r = Grader(ForkBackend()).grade(ex, Path(source_file).read_text(encoding="utf-8"))
+    print(json.dumps({"score": r.score, "verdict": r.verdict.value}))
+
+
+def run_cold(subs, rounds: int, tmp: Path) -> tuple[list[float], list[float]]:
+    times, scores = [], []
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEGRADE_")}
+    for _ in range(rounds):
+        for i, (ex, _label, source) in enumerate(subs):
+            f = tmp / f"sub{i}.py"
+            f.write_text(source, encoding="utf-8")
+            t0 = time.perf_counter()
+            out = subprocess.run([sys.executable, __file__, "--cold-one", str(ex.path), str(f)],
+                                 capture_output=True, text=True, env=env, check=True).stdout
+            times.append(time.perf_counter() - t0)
+            scores.append(json.loads(out.strip().splitlines()[-1])["score"])
+    return times, scores
+
+
+# ---- the warm pool -----------------------------------------------------------------------------
+def run_warm_latency(grader: Grader, subs, rounds: int) -> tuple[list[float], list[float]]:
+    times, scores = [], []
+    for _ in range(rounds):
+        for ex, _label, source in subs:
+            t0 = time.perf_counter()
+            r = grader.grade(ex, source)
+            times.append(time.perf_counter() - t0)
+            scores.append(r.score)
+    return times, scores
+
+
+def run_warm_throughput(grader: Grader, subs, rounds: int, workers: int) -> float:
+    jobs = [(ex, source) for _ in range(rounds) for ex, _label, source in subs]
+    lock = threading.Lock()
+
+    def work():
+        while True:
+            with lock:
+                if not jobs:
+                    return
+                ex, source = jobs.pop()
+            grader.grade(ex, source)
+    n = len(jobs)
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return n / (time.perf_counter() - t0)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=10, help="warm rounds over all submissions")
+    ap.add_argument("--cold-rounds", type=int, default=1, help="cold rounds over all submissions")
+    ap.add_argument("--exercises", default=str(ROOT / "exercises"))
+    ap.add_argument("--only", default="", help="only exercises whose slug contains this")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--cold-one", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.cold_one:
+        cold_one(*args.cold_one)
+        return 0
+    subs = [s for s in submissions(Path(args.exercises)) if args.only in s[0].slug]
+    if not subs:
+        print("no exercise with recorded traces found", file=sys.stderr)
+        return 2
+    workers = cores()
+    load_before = os.getloadavg()[0]
+    pool = WarmPool(start=workers)
+    pool.wait_ready()
+    with Grader(pool) as g:
+        run_warm_latency(g, subs, 1)                      # every exercise once, off the clock
+        warm, warm_scores = run_warm_latency(g, subs, args.rounds)
+        throughput = run_warm_throughput(g, subs, args.rounds, workers)
+        sandboxed = g.sandboxed
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="tracegrade-bench-") as tmp:
+        cold, cold_scores = run_cold(subs, args.cold_rounds, Path(tmp))
+    same = warm_scores[:len(subs)] == cold_scores[:len(subs)]
+    res = {
+        "warm_p50_ms": round(pct(warm, 0.5) * 1000, 1), "warm_p95_ms": round(pct(warm, 0.95) * 1000, 1),
+        "cold_p50_ms": round(pct(cold, 0.5) * 1000, 1), "cold_p95_ms": round(pct(cold, 0.95) * 1000, 1),
+        "speedup": round(pct(cold, 0.5) / pct(warm, 0.5), 1),
+        "throughput_per_s": round(throughput, 1),
+        "cold_throughput_per_s": round(1 / statistics.mean(cold), 2),
+        "gradings_warm": len(warm), "gradings_cold": len(cold), "submissions": len(subs),
+        "same_scores": same, "sandboxed": sandboxed, "cores": workers,
+        "load_average_before": round(load_before, 2), "python": platform.python_version(),
+    }
+    if args.json:
+        print(json.dumps(res))
+    else:
+        print(table(res))
+    return 0 if same else 1
+
+
+def table(r: dict) -> str:
+    ok = {"speedup": r["speedup"] >= TARGETS["speedup"],
+          "warm_p50_ms": r["warm_p50_ms"] <= TARGETS["warm_p50_ms"],
+          "throughput_per_s": r["throughput_per_s"] >= TARGETS["throughput_per_s"]}
+    mark = {k: "met" if v else "MISSED" for k, v in ok.items()}
+    iso = "sandboxed" if r["sandboxed"] else "NOT isolated"
+    return "\n".join([
+        f"{r['submissions']} submissions (solutions and starters), {r['cores']} cores, "
+        f"load average {r['load_average_before']} before the run",
+        f"{'':34}{'p50 ms':>9}{'p95 ms':>9}{'gradings/s':>12}",
+        f"{'warm pool (' + iso + ')':34}{r['warm_p50_ms']:>9.1f}{r['warm_p95_ms']:>9.1f}"
+        f"{r['throughput_per_s']:>12.1f}",
+        f"{'cold (fresh interpreter each)':34}{r['cold_p50_ms']:>9.1f}{r['cold_p95_ms']:>9.1f}"
+        f"{r['cold_throughput_per_s']:>12.2f}",
+        f"speedup (cold p50 / warm p50): {r['speedup']}x   same scores: {r['same_scores']}",
+        f"targets: speedup >= 30x {mark['speedup']}, warm p50 <= 80 ms {mark['warm_p50_ms']}, "
+        f"throughput >= 25/s {mark['throughput_per_s']}",
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

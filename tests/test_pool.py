@@ -1,0 +1,167 @@
+"""The warm pool as its users see it: it grades exactly like a fresh process per submission,
+says whether it isolates, survives its zygotes dying (the job runs again or fails with a message),
+and its zygotes hold no secret and fork only while single-threaded."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from graders import Exercise, Grader, sandbox
+from graders.backends import ColdBackend
+from graders.cli.report import result_table
+from graders.pool import ALLOW_ENV, PoolError, WarmPool, require_sandbox
+from tests.conftest import EXERCISES
+
+SECRET = ("TRACEGRADE_TEST_SECRET", "s3cr3t-" + os.urandom(4).hex())
+SLOW_GOOD = '''
+import time
+time.sleep(1.5)
+
+def train_step(model, x, y, loss_fn, optimizer):
+    loss = loss_fn(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+'''
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return Exercise.load(EXERCISES / "one-training-step")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    os.environ[SECRET[0]] = SECRET[1]
+    try:
+        p = WarmPool(size=2)
+        p.wait_ready()
+    finally:
+        del os.environ[SECRET[0]]
+    yield p
+    p.close()
+
+
+def outcome(r):
+    return r.verdict, r.score, [(t.name, t.status, t.diagnosis, t.message) for t in r.tests]
+
+
+def test_grades_exactly_like_a_fresh_process(pool, ex):
+    source = ex.starter.read_text()
+    with Grader(ColdBackend()) as cold:
+        expected = cold.grade(ex, source, seeds=[42])
+    warm = Grader(pool).grade(ex, source, seeds=[42])
+    assert outcome(warm) == outcome(expected)
+    assert 0 < warm.score < warm.max_score
+
+
+def test_says_whether_it_isolates(pool, ex):
+    r = Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    assert r.score == r.max_score
+    assert r.sandboxed == pool.sandboxed == sandbox.probe().available
+    assert ("not isolated" in result_table(r, ex.title)) != r.sandboxed
+
+
+def test_unsandboxed_mode_grades_and_says_it_is_not_isolated(ex):
+    with Grader(WarmPool(size=1, sandbox_mode="off")) as g:
+        r = g.grade(ex, ex.solution.read_text(), seeds=[42])
+        assert "not isolated" in g.backend.description
+    assert r.score == r.max_score and not r.sandboxed
+    assert "without isolation" in result_table(r, ex.title)
+
+
+def test_a_dead_idle_zygote_is_replaced(pool, ex):
+    before = pool.zygote_pids("untrusted")
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    r = Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    assert r.score == r.max_score
+    assert not set(pool.zygote_pids("untrusted")) & set(before)
+
+
+def kill_untrusted(pool, after: float, stop: threading.Event | None = None) -> threading.Thread:
+    """Kill the untrusted zygotes after `after` seconds (and keep doing so until stop is set)."""
+    def work():
+        time.sleep(after)
+        while True:
+            for pid in pool.zygote_pids("untrusted"):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if stop is None or stop.wait(0.05):
+                return
+    t = threading.Thread(target=work)
+    t.start()
+    return t
+
+
+def test_a_job_whose_zygote_dies_runs_again(pool, ex):
+    pool.wait_ready()
+    killer = kill_untrusted(pool, after=0.8)
+    r = Grader(pool).grade(ex, SLOW_GOOD, seeds=[42])
+    killer.join()
+    assert r.verdict.value == "graded" and r.score == r.max_score
+
+
+def test_a_job_fails_with_a_message_when_its_zygotes_keep_dying(pool, ex):
+    pool.wait_ready()
+    stop = threading.Event()
+    killer = kill_untrusted(pool, after=0.5, stop=stop)
+    try:
+        with pytest.raises(PoolError, match="it was not graded"):
+            Grader(pool).grade(ex, SLOW_GOOD, seeds=[42])
+    finally:
+        stop.set()
+        killer.join()
+    r = Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    assert r.score == r.max_score
+
+
+def test_concurrent_gradings_are_all_correct(pool, ex):
+    sources = [ex.solution.read_text(), ex.starter.read_text()] * 3
+    results = [None] * len(sources)
+
+    def work(i):
+        results[i] = Grader(pool).grade(ex, sources[i], seeds=[42, 3])
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(sources))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.score == r.max_score for r in results] == [True, False] * 3
+    assert len(pool.zygote_pids("untrusted")) <= 2 and len(pool.zygote_pids("trusted")) <= 2
+
+
+def test_zygotes_hold_no_secret_and_no_exercise_file(pool, ex):
+    Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    for pid in pool.zygote_pids():
+        env = Path(f"/proc/{pid}/environ").read_bytes()
+        assert SECRET[1].encode() not in env and b"DATABASE_URL" not in env
+        fds = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        assert not [f for f in fds if str(EXERCISES) in f], fds
+
+
+def test_zygotes_are_single_threaded(pool):
+    for pid in pool.zygote_pids():
+        assert os.listdir(f"/proc/{pid}/task") == [str(pid)]
+
+
+def test_the_server_refuses_to_grade_without_isolation(monkeypatch):
+    if sandbox.probe().available:
+        assert require_sandbox().available
+    monkeypatch.setattr(sandbox, "_probed", sandbox.Availability(False, False, False, "no namespaces"))
+    monkeypatch.delenv(ALLOW_ENV, raising=False)
+    with pytest.raises(PoolError, match=ALLOW_ENV):
+        require_sandbox()
+    with pytest.raises(PoolError, match="not available"):
+        WarmPool(sandbox_mode="require")
+    monkeypatch.setenv(ALLOW_ENV, "1")
+    assert not require_sandbox().available
