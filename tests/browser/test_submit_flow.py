@@ -59,6 +59,7 @@ def test_student_fixes_the_code_and_sees_the_score(browser_context, server):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
     page.goto(server.url + "/")
     page.fill("input[name=email]", "student@example.com")
