@@ -78,7 +78,8 @@ def autograd_uses(source: str) -> list[tuple[int, str]]:
                 found.add((n.lineno, "requires_grad = True"))
         if isinstance(n, ast.Attribute) and _dotted(n) in ("torch.autograd", "torch.func"):
             found.add((n.lineno, _dotted(n)))
-        if isinstance(n, ast.Name) and n.id == "autograd":
+        if (isinstance(n, ast.Name) and n.id == "autograd") or (
+                isinstance(n, ast.Attribute) and n.attr == "autograd"):
             found.add((n.lineno, "torch.autograd"))
         if isinstance(n, (ast.Import, ast.ImportFrom)):
             mods = [a.name for a in n.names] + ([n.module] if isinstance(n, ast.ImportFrom) and n.module else [])

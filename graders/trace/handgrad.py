@@ -2,7 +2,7 @@
 student calls, and the errors those calls raise become trace notes the graders can explain.
 
 Use `with forbid_autograd():` around every call into the submission and `probe(label, fn, ...)`
-for each call; graders read the info lists `autograd_blocked` and `shape_errors`.
+for each call; graders read the info lists `autograd_blocked`, `autograd_probes`, `shape_errors`.
 """
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ AUTOGRAD_ENTRY_POINTS = [
 ]
 
 SHAPE_ERROR_HINTS = ("shapes cannot be multiplied", "must match the size", "size mismatch",
-                     "inconsistent tensor size", "dimension", "broadcast", "expected size")
+                     "inconsistent tensor size", "expanded size", "broadcast", "doesn't match",
+                     "Expected size")
 
 
 class AutogradForbidden(RuntimeError):
@@ -82,13 +83,12 @@ def forbid_autograd():
 def is_shape_error(e: BaseException) -> bool:
     """True for the RuntimeError torch raises when tensor shapes do not fit together."""
     text = str(e)
-    return (isinstance(e, RuntimeError) and not isinstance(e, AutogradForbidden)
-            and type(e) is RuntimeError and any(h in text for h in SHAPE_ERROR_HINTS))
+    return type(e) is RuntimeError and any(h in text for h in SHAPE_ERROR_HINTS)
 
 
 def probe(label: str, fn, *args):
     """Call fn(*args). An autograd call or a shape error is noted in the trace (under
-    'autograd_blocked' / 'shape_errors', with label) and gives None; other errors propagate."""
+    'autograd_probes' / 'shape_errors', with label) and gives None; other errors propagate."""
     try:
         return fn(*args)
     except AutogradForbidden:

@@ -1,7 +1,4 @@
 # expect: mistake uses_autograd
-import torch
-
-
 def gradients(a, b, x, y):
     a = a.clone().requires_grad_(True)
     b = b.clone().requires_grad_(True)
