@@ -18,7 +18,7 @@ MAX_RECORDED_FORWARDS = 2000
 
 def make_problem(seed: int) -> tuple[nn.Linear, torch.Tensor, torch.Tensor, int]:
     """The model y' = a·x + b, the data (X, Y) of shape [N, 1] with N odd, and the epochs."""
-    model = nn.Linear(1, 1)
+    model = RecordingLinear(1, 1)
     if seed == 42:
         X, Y, a, b, epochs = torch.tensor(ARTICLE_X), torch.tensor(ARTICLE_Y), 1.0, 1.0, 3
     else:
@@ -33,18 +33,19 @@ def make_problem(seed: int) -> tuple[nn.Linear, torch.Tensor, torch.Tensor, int]
     return model, X.reshape(-1, 1), Y.reshape(-1, 1), epochs
 
 
-def _record_inputs(model: nn.Module) -> None:
-    """Record the input of every forward call (key batch_x) and log a 'forward' event, so the
-    graders can tell which samples each optimizer step was computed from."""
-    calls = [0]
+class RecordingLinear(nn.Linear):
+    """nn.Linear that records the input of every forward call (key batch_x) and logs a
+    'forward' event, so the graders can tell which samples each optimizer step used. It records
+    in forward() itself, so model(x) and model.forward(x) are both seen."""
 
-    def hook(_module, args):
-        if calls[0] < MAX_RECORDED_FORWARDS and args and isinstance(args[0], torch.Tensor):
-            trace.record("batch_x", args[0], step=calls[0])
+    calls = 0
+
+    def forward(self, x):
+        if self.calls < MAX_RECORDED_FORWARDS and isinstance(x, torch.Tensor):
+            trace.record("batch_x", x, step=self.calls)
             trace.current().append("events", "forward")
-        calls[0] += 1
-
-    model.register_forward_pre_hook(hook)
+        self.calls += 1
+        return super().forward(x)
 
 
 def _record_returned(returned) -> None:
@@ -66,7 +67,6 @@ def run(ctx):
     trace.record("Y", Y)
     trace.note("epochs", epochs)
     optimizer = trace.TracingOptimizer(torch.optim.SGD(model.parameters(), lr=LR), model=model)
-    _record_inputs(model)
     returned = train(model, X, Y, trace.TracingLoss(nn.MSELoss()), optimizer, epochs, BATCH_SIZE)
     _record_returned(returned)
     for name, p in model.named_parameters():       # where they ended, however they got there

@@ -115,7 +115,7 @@ def assert_batches(student: Trace, reference: Trace, epochs: int, batch_size: in
              f"({per_epoch} batches per epoch, {epochs} epochs).", code)
     if yours[k] is None:
         fail(f"Step {k + 1} has no forward pass of the model before it: each step needs "
-             f"pred = model(X_batch) first (call the model itself, not model.forward).", code)
+             f"pred = model(X_batch) first.", code)
     fail(f"Step {k + 1} used the samples x = {list(yours[k])}; expected x = "
          f"{list(expected[k]) if k < len(expected) else 'no further step'}. Each epoch takes "
          f"X[0:{batch_size}], X[{batch_size}:{2 * batch_size}], ... in order, one step per batch.",
