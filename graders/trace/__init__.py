@@ -3,11 +3,11 @@
 Scenarios wrap the optimizer and loss they hand to student code, hook modules, and call
 `record(key, value, step=k)`; the recorded Trace serializes to safetensors + JSON.
 """
-from graders.trace.recorder import Recorder, TraceLimitError, current, record, note, use
+from graders.trace.recorder import Recorder, TraceLimitError, append, current, note, record, use
 from graders.trace.instruments import TracingLoss, TracingOptimizer, hook_module
 from graders.trace.store import Trace, load_trace, save_trace
 
 __all__ = [
-    "Recorder", "Trace", "TraceLimitError", "TracingLoss", "TracingOptimizer", "current",
+    "Recorder", "Trace", "append", "TraceLimitError", "TracingLoss", "TracingOptimizer", "current",
     "hook_module", "load_trace", "note", "record", "save_trace", "use",
 ]

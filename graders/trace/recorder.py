@@ -102,3 +102,8 @@ def record(key: str, value, step: int | None = None) -> None:
 def note(key: str, value) -> None:
     """Store a JSON-able value in the current trace's info."""
     current().note(key, value)
+
+
+def append(key: str, value) -> None:
+    """Append a JSON-able value to a list in the current trace's info."""
+    current().append(key, value)
