@@ -18,6 +18,13 @@ PYTEST_FLAGS = [
     "-p", "no:doctest",
     "-p", "no:pastebin",
     "-p", "no:nose",
+    "-p", "no:logging",         # its per-test handler juggling costs more than the graders
+    "-p", "no:warnings",
+    "-p", "no:junitxml",
+    "-p", "no:stepwise",
+    "-p", "no:setuponly",
+    "-p", "no:setupplan",
+    "-p", "no:debugging",
     "--noconftest",
     "--import-mode=importlib",
     "-q", "--no-header", "-rN", "--tb=no",
