@@ -1,6 +1,6 @@
 """One job's process tree, forked from a zygote. Phase 1 in the sandbox: the job process W
-(trusted, builds the sandbox, copies the results out) -> the sandbox init S (PID 1 of a new PID
-namespace, pivots into the new root) -> the student process T (own uid, rlimits, seccomp).
+(trusted: builds the sandbox, copies the results out) -> the student process T (PID 1 of new
+namespaces, pivots into the new root, own uid, rlimits, seccomp).
 
 Unsandboxed (mode "plain"): W -> T, with rlimits, seccomp and timeouts only. Phase 2: W runs the
 trusted pytest session itself. Every function here ends its process with os._exit.
@@ -77,10 +77,9 @@ def start_job(job: dict, kind: str, mode: str, fds: list[int], report_w: int, zy
 
 
 def run_untrusted(job: dict, mode: str) -> None:
-    """W for phase 1: set up (or not) the sandbox, fork, wait, copy results, report T's status."""
+    """W for phase 1: set up (or not) the sandbox, fork T, wait, copy results, report T's status."""
     limits = Limits(**job["limits"])
     life_r, life_w = os.pipe()
-    status_r, status_w = os.pipe()
     root = None
     if mode != "plain":
         sandbox.enter_namespaces(userns=(mode == "userns"))
@@ -90,60 +89,41 @@ def run_untrusted(job: dict, mode: str) -> None:
     pid = os.fork()
     if pid == 0:
         os.close(life_w)
-        os.close(status_r)
         os.close(REPORT_FD)
-        if root is None:
-            os.close(status_w)
-            _student(job, None, limits, life_r)
-        _sandbox_init(root, job, limits, life_r, status_w)
+        _student(job, root, limits, life_r)
     os.close(life_r)
-    os.close(status_w)
     devnull = os.open("/dev/null", os.O_RDWR)
     for fd in (1, 2, READY_FD):
         os.dup2(devnull, fd)
-    _, status = os.waitpid(pid, 0)
-    inner = os.read(status_r, STATUS.size)
-    if len(inner) == STATUS.size:
-        status = STATUS.unpack(inner)[0]
+    _, status, usage = os.wait4(pid, 0)
     if root is not None:
+        status = _as_seen_outside(status, usage, limits)
         sandbox.collect_outputs(root, job, limits.trace_mb << 20)
     os.write(REPORT_FD, STATUS.pack(status))
+    os.close(life_w)
     os._exit(0)
 
 
-def _sandbox_init(root, job: dict, limits: Limits, lifeline: int, status_w: int) -> None:
-    """S, PID 1 of the sandbox: enter the new root, fork T, reap everything, report T's status.
-    When S exits the kernel kills whatever else still runs in the namespace."""
-    try:
-        os.setsid()
-        _die_with_parent(lifeline)
-        _keep_only({0, 1, 2, READY_FD, status_w})
-        sandbox.enter_root(root)
-        pid = os.fork()
-        if pid == 0:
-            os.close(status_w)
-            _student(sandbox.inner_job(job), root, limits, None)
-        devnull = os.open("/dev/null", os.O_RDWR)
-        for fd in (1, 2, READY_FD):
-            os.dup2(devnull, fd)
-        while True:
-            done, status = os.wait()
-            if done == pid:
-                os.write(status_w, STATUS.pack(status))
-                os._exit(0)
-    except BaseException:
-        traceback.print_exc()
-        _exit(71)
+def _as_seen_outside(status: int, usage, limits: Limits) -> int:
+    """T is PID 1 of its namespace, where the kernel drops SIGXCPU (init ignores signals it has
+    no handler for) and kills with SIGKILL at the hard CPU limit: report that as SIGXCPU."""
+    cpu = usage.ru_utime + usage.ru_stime
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL and cpu >= limits.cpu_seconds:
+        return int(signal.SIGXCPU)
+    return status
 
 
-def _student(job: dict, root, limits: Limits, lifeline: int | None) -> None:
-    """T: the last steps before student code (privileges, rlimits, seccomp), then phase 1."""
+def _student(job: dict, root, limits: Limits, lifeline: int) -> None:
+    """T: in the sandbox, PID 1 of the new namespaces: enter the new root, drop privileges; then
+    rlimits and seccomp, then phase 1. When T ends, the kernel kills whatever it started."""
     try:
-        if root is None:
-            _die_with_parent(lifeline)
-            _keep_only({0, 1, 2, READY_FD})
-        else:
+        _keep_only({0, 1, 2, READY_FD, lifeline})
+        if root is not None:                # (unsandboxed, T stays in W's group: one kill ends both)
+            os.setsid()
+            sandbox.enter_root(root)
             sandbox.drop_privileges(root)
+            job = sandbox.inner_job(job)
+        _die_with_parent(lifeline)       # after the uid change, which clears the death signal
         if root is not None or os.getuid() != 0:
             nproc = limits.processes + 1
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))

@@ -1,9 +1,9 @@
 """Phase-1 isolation on Linux: new mount/PID/IPC/UTS/network namespaces (plus a user namespace
 when not root), a minimal read-only filesystem with private size-capped tmpfs, a fresh uid.
 
-The job process (W, trusted) calls `enter_namespaces` and `build_root`; the sandbox init (S,
-PID 1 of the new PID namespace) calls `enter_root`; the student process (T) calls `drop_privileges`.
-W copies the results out with `collect_outputs` once every process in the sandbox is gone.
+The job process (W, trusted) calls `enter_namespaces` and `build_root`; the student process (T,
+PID 1 of the new PID namespace) calls `enter_root` and `drop_privileges`. W copies the results
+out with `collect_outputs` once every process in the sandbox is gone.
 See docs/security.md for the threat model.
 """
 from __future__ import annotations
@@ -178,8 +178,9 @@ def inner_job(job: dict) -> dict:
 
 # ---- inside --------------------------------------------------------------------------------
 def enter_root(root: Root) -> None:
-    """Called by the sandbox init (PID 1 of the new PID namespace): its own mount namespace, a
-    /proc that shows only the sandbox, pivot_root into the new root, the host tree detached."""
+    """Called by the student process (PID 1 of the new PID namespace) while still privileged:
+    its own mount namespace, a /proc that shows only the sandbox, pivot_root into the new root,
+    the host tree detached."""
     unshare(CLONE_NEWNS)
     flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY
     try:       # only the sandbox's own processes, no host-wide files (Linux >= 5.8)

@@ -70,7 +70,7 @@ def test_symlinks_to_the_reference_traces_are_not_followed(lab, how):
 
 
 @pytest.mark.parametrize("exit_call", ["os._exit(0)", "sys.exit(0)", "raise SystemExit(0)",
-                                       "os.kill(os.getpid(), 9)"])
+                                       "os.abort()"])
 def test_exiting_early_scores_nothing(lab, exit_call):
     r = lab.grade(f"import os, sys\n{exit_call}\n" + GOOD)
     assert r.score == 0 and r.verdict.value != "graded", (r.verdict, r.message)
