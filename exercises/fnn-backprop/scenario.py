@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from graders import trace
-from graders.trace.handgrad import as_tensor, forbid_autograd, pair, probe
+from graders.trace.handgrad import as_tensor, forbid_autograd, probe, record_pair
 
 ARTICLE_SEED = 2
 HIDDEN = 32
@@ -65,25 +65,12 @@ def run(ctx):
             for key, v in (("probe/X", Xp), ("probe/y", yp), ("probe/w1", a), ("probe/w2", b)):
                 trace.record(key, v, step=i)
             got = probe(f"gradients#{i}", gradients, Xp.clone(), yp.clone(), a.clone(), b.clone())
-            record_pair(got, "gradients", ("grad_w1", "grad_w2"), i)
+            record_pair(got, "gradients", ("grad_w1", "grad_w2"), i, as_tensor)
         for i, (Xp, yp, a, b) in enumerate(probes):
             got = probe(f"gd_step#{i}", gd_step, Xp.clone(), yp.clone(), a.clone(), b.clone(), lr)
-            record_pair(got, "gd_step", ("step_w1", "step_w2"), i)
+            record_pair(got, "gd_step", ("step_w1", "step_w2"), i, as_tensor)
         train(gd_step, X, y, w1, w2, lr)
 
-
-def record_pair(got, fn: str, keys, step: int) -> bool:
-    """Record a returned pair of tensors; note what came back when it is not one."""
-    if got is None:
-        return False
-    values = pair(got, as_tensor)
-    if values is None or None in values:
-        trace.current().append("bad_return", {"fn": fn, "type": type(got).__name__,
-                                              "len": len(got) if isinstance(got, (tuple, list)) else None})
-        return False
-    for key, v in zip(keys, values):
-        trace.record(key, v, step=step)
-    return True
 
 
 def train(gd_step, X, y, w1, w2, lr) -> None:
@@ -91,7 +78,7 @@ def train(gd_step, X, y, w1, w2, lr) -> None:
     trace.record("loss", bce(X, y, w1, w2))
     for k in range(STEPS):
         got = probe(f"train#{k}", gd_step, X.clone(), y.clone(), w1.clone(), w2.clone(), lr)
-        if not record_pair(got, "gd_step", ("w1", "w2"), k):
+        if not record_pair(got, "gd_step", ("w1", "w2"), k, as_tensor):
             return
         w1, w2 = (trace.current().trace.get(key, k).to(torch.float32) for key in ("w1", "w2"))
         if w1.shape != (2, HIDDEN) or w2.shape != (HIDDEN, 1):

@@ -6,7 +6,7 @@ starting point and learning rate, so copying the public numbers earns nothing.
 import torch
 
 from graders import trace
-from graders.trace.handgrad import as_scalar, forbid_autograd, pair, probe
+from graders.trace.handgrad import as_scalar, forbid_autograd, probe, record_pair
 
 ARTICLE_SEED = 1
 ARTICLE_X = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2]
@@ -45,25 +45,12 @@ def run(ctx):
             for key, v in (("probe/a", a), ("probe/b", b), ("probe/x", xb), ("probe/y", yb)):
                 trace.record(key, v, step=i)
             got = probe(f"gradients#{i}", gradients, scalar(a), scalar(b), xb.clone(), yb.clone())
-            record_pair(got, "gradients", ("grad_a", "grad_b"), i)
+            record_pair(got, "gradients", ("grad_a", "grad_b"), i, as_scalar)
         for i, ((a, b), xb, yb) in enumerate(grad_probes[:len(batches)]):
             got = probe(f"sgd_step#{i}", sgd_step, scalar(a), scalar(b), xb.clone(), yb.clone(), lr)
-            record_pair(got, "sgd_step", ("step_a", "step_b"), i)
+            record_pair(got, "sgd_step", ("step_a", "step_b"), i, as_scalar)
         train(sgd_step, x, y, a0, b0, lr, batches)
 
-
-def record_pair(got, fn: str, keys, step: int) -> bool:
-    """Record a returned (value, value) pair; note what came back when it is not one."""
-    if got is None:
-        return False
-    values = pair(got, as_scalar)
-    if values is None or None in values:
-        trace.current().append("bad_return", {"fn": fn, "type": type(got).__name__,
-                                    "len": len(got) if isinstance(got, (tuple, list)) else None})
-        return False
-    for key, v in zip(keys, values):
-        trace.record(key, v, step=step)
-    return True
 
 
 def train(sgd_step, x, y, a, b, lr, batches) -> None:
@@ -73,7 +60,7 @@ def train(sgd_step, x, y, a, b, lr, batches) -> None:
     for _ in range(EPOCHS):
         for xb, yb in batches:
             got = probe(f"train#{k}", sgd_step, scalar(a), scalar(b), xb.clone(), yb.clone(), lr)
-            if not record_pair(got, "sgd_step", ("a", "b"), k):
+            if not record_pair(got, "sgd_step", ("a", "b"), k, as_scalar):
                 return
             a, b = float(trace.current().trace.get("a", k)), float(trace.current().trace.get("b", k))
             trace.record("loss", ((a * x + b - y) ** 2).mean(), step=k)

@@ -130,3 +130,18 @@ def pair(value, convert) -> tuple | None:
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         return None
     return convert(value[0]), convert(value[1])
+
+
+def record_pair(got, fn: str, keys, step: int, convert) -> bool:
+    """Record a returned pair of values under keys at step (converted with convert); note what
+    came back in the trace info 'bad_return' when it is not such a pair."""
+    if got is None:
+        return False
+    values = pair(got, convert)
+    if values is None or None in values:
+        current().append("bad_return", {"fn": fn, "type": type(got).__name__,
+                                              "len": len(got) if isinstance(got, (tuple, list)) else None})
+        return False
+    for key, v in zip(keys, values):
+        current().record(key, v, step)
+    return True
