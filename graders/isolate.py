@@ -1,6 +1,6 @@
 """One job's process tree, forked from a zygote. Phase 1 in the sandbox: the job process W
-(trusted: builds the sandbox, copies the results out) -> the student process T (PID 1 of new
-namespaces, pivots into the new root, own uid, rlimits, seccomp).
+(trusted: builds the sandbox, copies the results out) forks a sleeping PID 1 for the new PID
+namespace and the student process T (pivots into the new root, own uid, rlimits, seccomp).
 
 Unsandboxed (mode "plain"): W -> T, with rlimits, seccomp and timeouts only. Phase 2: W runs the
 trusted pytest session itself. Every function here ends its process with os._exit.
@@ -84,6 +84,7 @@ def run_untrusted(job: dict, mode: str) -> None:
     if mode != "plain":
         sandbox.enter_namespaces(userns=(mode == "userns"))
         root = sandbox.build_root(job, limits, Path(job["tmp_dir"]) / "sandbox", mode == "userns")
+        init = _start_init(life_r)
     else:
         os.chdir(job["work_dir"])
     pid = os.fork()
@@ -95,27 +96,38 @@ def run_untrusted(job: dict, mode: str) -> None:
     devnull = os.open("/dev/null", os.O_RDWR)
     for fd in (1, 2, READY_FD):
         os.dup2(devnull, fd)
-    _, status, usage = os.wait4(pid, 0)
+    _, status = os.waitpid(pid, 0)
     if root is not None:
-        status = _as_seen_outside(status, usage, limits)
+        os.kill(init, signal.SIGKILL)       # PID 1 goes: the kernel kills all that T left behind
+        os.waitpid(init, 0)
         sandbox.collect_outputs(root, job, limits.trace_mb << 20)
     os.write(REPORT_FD, STATUS.pack(status))
     os.close(life_w)
     os._exit(0)
 
 
-def _as_seen_outside(status: int, usage, limits: Limits) -> int:
-    """T is PID 1 of its namespace, where the kernel drops SIGXCPU (init ignores signals it has
-    no handler for) and kills with SIGKILL at the hard CPU limit: report that as SIGXCPU."""
-    cpu = usage.ru_utime + usage.ru_stime
-    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL and cpu >= limits.cpu_seconds:
-        return int(signal.SIGXCPU)
-    return status
+def _start_init(lifeline: int) -> int:
+    """PID 1 of the new PID namespace: a placeholder that only sleeps (it execs `sleep`, so it
+    holds no copy of this process's memory), so that T is an ordinary process there: signals
+    behave as usual, and killing PID 1 ends everything T started."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _die_with_parent(lifeline)
+            _keep_only(set())
+            for fd in (0, 1, 2):
+                os.close(fd)
+            os.execv("/bin/sleep", ["sleep", "infinity"])
+        except BaseException:
+            pass
+        while True:
+            signal.pause()
+    return pid
 
 
 def _student(job: dict, root, limits: Limits, lifeline: int) -> None:
-    """T: in the sandbox, PID 1 of the new namespaces: enter the new root, drop privileges; then
-    rlimits and seccomp, then phase 1. When T ends, the kernel kills whatever it started."""
+    """T: in the sandbox, enter the new root and drop privileges; then rlimits and seccomp,
+    then phase 1."""
     try:
         _keep_only({0, 1, 2, READY_FD, lifeline})
         if root is not None:                # (unsandboxed, T stays in W's group: one kill ends both)
