@@ -25,13 +25,14 @@ STATUS = struct.Struct("=i")
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _exit(code: int) -> None:
+def flush_and_exit(code: int) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
     os._exit(code)
+
 
 
 def _die_with_parent(lifeline: int | None) -> None:
@@ -52,28 +53,41 @@ def _keep_only(fds: set[int]) -> None:
             top = fd + 1
 
 
+def take_stdio(fds: list[int], parent: int, report_w: int | None = None) -> None:
+    """In a freshly forked job process: a session of its own, death with its parent, stdout and
+    stderr to the pool's pipes, the ready pipe on READY_FD, nothing else open."""
+    os.setsid()
+    _libc.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(70)
+    out_w, err_w, ready_w = fds
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    pairs = [(devnull, 0), (out_w, 1), (err_w, 2), (ready_w, READY_FD)]
+    if report_w is not None:
+        pairs.append((report_w, REPORT_FD))
+    for src, dst in pairs:
+        os.dup2(src, dst)
+    _keep_only({0, 1, 2, READY_FD} | ({REPORT_FD} if report_w is not None else set()))
+    os.umask(0o022)
+
+
+def signal_ready() -> None:
+    child.signal_ready(READY_FD)
+
+
 def start_job(job: dict, kind: str, mode: str, fds: list[int], report_w: int, zygote: int) -> None:
     """In the freshly forked W: stdio from the pool's pipes, a session of its own, then the job."""
     try:
-        os.setsid()
-        _libc.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != zygote:
-            os._exit(70)
-        out_w, err_w, ready_w = fds
-        devnull = os.open("/dev/null", os.O_RDONLY)
-        for src, dst in ((devnull, 0), (out_w, 1), (err_w, 2), (ready_w, READY_FD), (report_w, REPORT_FD)):
-            os.dup2(src, dst)
-        _keep_only({0, 1, 2, READY_FD, REPORT_FD})
-        os.umask(0o022)
+        take_stdio(fds, zygote, report_w)
         job = {**job, "ready_fd": READY_FD}
         if kind == "trusted":
             os.close(REPORT_FD)
             os.chdir(job["tmp_dir"])
-            _exit(child.run_job(job))
+            flush_and_exit(child.run_job(job))
         run_untrusted(job, mode)
     except BaseException:
         traceback.print_exc()
-        _exit(70)
+        flush_and_exit(70)
 
 
 def run_untrusted(job: dict, mode: str) -> None:
@@ -147,9 +161,9 @@ def _student(job: dict, root, limits: Limits, lifeline: int) -> None:
             raise sandbox.SandboxError(0, "no seccomp filter for this machine")
     except BaseException:
         traceback.print_exc()
-        _exit(72)
+        flush_and_exit(72)
     try:
         code = child.run_job(job)
     except BaseException:
         code = 1
-    _exit(code)
+    flush_and_exit(code)

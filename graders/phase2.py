@@ -25,6 +25,7 @@ PYTEST_FLAGS = [
     "-p", "no:setuponly",
     "-p", "no:setupplan",
     "-p", "no:debugging",
+    "--capture=no",             # graders' prints go to the job's (capped) output
     "--noconftest",
     "--import-mode=importlib",
     "-q", "--no-header", "-rN", "--tb=no",

@@ -1,40 +1,32 @@
-"""The warm pool: a `Backend` that forks each job from a zygote that has already imported and
-warmed up torch and pytest, so a grading takes tens of milliseconds instead of seconds.
+"""The warm pool: a `Backend` that forks each job from a process that has already imported and
+warmed up torch and pytest, so a grading takes a fraction of a second instead of seconds.
 
-Phase-1 jobs go to "untrusted" zygotes (their children build the sandbox), phase-2 jobs to
-separate "trusted" zygotes. Up to one zygote of each kind per core; a zygote that dies is
-replaced and its job run once more, then failed with a PoolError.
+Phase-1 jobs go to "untrusted" zygotes (their children build the sandbox); phase-2 jobs to a
+collected grader session of their exercise (forked by a separate "trusted" zygote), or to the
+trusted zygote itself when no session fits. At most one zygote of each kind per core. A worker
+that dies is replaced and its job run once more, then failed with a PoolError.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
-from graders import sandbox
-from graders.backends import PROJECT_ROOT, Backend, ChildRun, child_env, kill_group, watch_child
+from graders import sandbox, sessions
+from graders.backends import Backend, ChildRun
 from graders.errors import GradingError
+from graders.workers import Session, Worker, WorkerDied, Zygote
 
-STARTUP_SECONDS = 300.0     # a zygote imports torch and warms up; slow on a loaded machine
-REPLY_SECONDS = 60.0
 SETUP_FAILED = {70, 71, 72}  # exit codes of isolate.py when the sandbox could not be set up
 ALLOW_ENV = "TRACEGRADE_ALLOW_UNSANDBOXED"
+SESSIONS_PER_CORE = 4        # collected sessions kept (least recently used ones are closed)
 
 
 class PoolError(GradingError):
     """The pool could not run a job (not the student's fault)."""
-
-
-class ZygoteDied(Exception):
-    """The zygote went away; `accepted` says whether it had started the job."""
-
-    accepted = False
 
 
 def cores() -> int:
@@ -44,106 +36,20 @@ def cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class Zygote:
-    """One warm interpreter (a child process) and the socket to it."""
-
-    def __init__(self, kind: str, mode: str):
-        self.kind, self.mode, self.ready = kind, mode, False
-        self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "graders.zygote", str(theirs.fileno()), kind, mode],
-            pass_fds=(theirs.fileno(),), env=child_env({"PYTHONPATH": str(PROJECT_ROOT)}), cwd="/",
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-        )
-        theirs.close()
-        self.pid = self.proc.pid
-
-    def _recv(self, timeout: float | None) -> dict | None:
-        self.sock.settimeout(timeout)
-        try:
-            data = self.sock.recv(1 << 20)
-        except socket.timeout:
-            return None
-        except OSError as e:
-            raise ZygoteDied(f"lost the zygote ({e})") from None
-        if not data:
-            raise ZygoteDied(f"the zygote exited ({self.proc.poll()}){self.tail()}")
-        return json.loads(data)
-
-    def tail(self) -> str:
-        try:
-            self.log.seek(0)
-            text = self.log.read()[-3000:].decode("utf-8", "replace").strip()
-        except OSError:
-            return ""
-        return f":\n{text}" if text else ""
-
-    def wait_ready(self) -> None:
-        if self.ready:
-            return
-        msg = self._recv(STARTUP_SECONDS)
-        if not msg or not msg.get("ready"):
-            raise ZygoteDied(f"the zygote did not start{self.tail()}")
-        self.ready = True
-
-    def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun:
-        self.wait_ready()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        ready_r, ready_w = os.pipe()
-        try:
-            try:
-                socket.send_fds(self.sock, [json.dumps(job).encode()], [out_w, err_w, ready_w])
-            except OSError as e:
-                raise ZygoteDied(f"could not send the job ({e})") from None
-            finally:
-                for fd in (out_w, err_w, ready_w):
-                    os.close(fd)
-            msg = self._recv(REPLY_SECONDS)
-            if msg is None or "pid" not in msg:
-                raise ZygoteDied(f"the zygote refused the job: {msg}")
-            pid = msg["pid"]
-
-            def wait(timeout):
-                end = self._recv(timeout)
-                if end is None:
-                    return None
-                return end["status"] if end.get("inner") is None else end["inner"]
-
-            try:
-                return watch_child(pid, out_r, err_r, ready_r, wall_seconds, output_bytes, wait)
-            except ZygoteDied as e:
-                kill_group(pid)
-                e.accepted = True
-                raise
-        finally:
-            for fd in (out_r, err_r, ready_r):
-                os.close(fd)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def close(self) -> None:
-        self.sock.close()
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.log.close()
-
-
 class WarmPool(Backend):
     """Warm zygotes for both phases; phase 1 sandboxed when the machine allows it."""
 
-    def __init__(self, size: int | None = None, sandbox_mode: str = "auto", start: int = 1):
+    def __init__(self, size: int | None = None, sandbox_mode: str = "auto", start: int = 1,
+                 use_sessions: bool = True):
         """size: zygotes of each kind at most (default: one per core). sandbox_mode: "auto"
-        (sandbox when available), "require" (PoolError when not), or "off" (rlimits, seccomp
-        and timeouts only). start: zygotes of each kind started now (the rest on demand)."""
+        (sandbox when available), "require" (PoolError when not), "userns" (a user namespace
+        even as root), or "off" (rlimits, seccomp and timeouts only). start: zygotes of each
+        kind started now (the rest on demand). use_sessions: collected phase-2 sessions."""
         avail = sandbox.probe() if sandbox_mode != "off" else None
-        if sandbox_mode == "require" and not avail.available:
+        if sandbox_mode in ("require", "userns") and not avail.available:
             raise PoolError(f"the sandbox is not available here: {avail.reason}")
         if avail is not None and avail.available:
-            self.mode = "userns" if avail.userns else "sandbox"
+            self.mode = "userns" if avail.userns or sandbox_mode == "userns" else "sandbox"
         else:
             self.mode = "plain"
         self.sandboxed = self.mode != "plain"
@@ -152,81 +58,100 @@ class WarmPool(Backend):
         self.description = ("warm pool, phase 1 in a namespace sandbox with seccomp" if self.sandboxed
                             else f"warm pool, rlimits and timeouts only (not isolated){why}")
         self.size = size or cores()
+        self.use_sessions = use_sessions
         self._cond = threading.Condition()
-        self._idle: dict[str, list[Zygote]] = {"untrusted": [], "trusted": []}
-        self._count = {"untrusted": 0, "trusted": 0}
-        self._all: set[Zygote] = set()
+        self._idle: dict[str, list[Worker]] = {}
+        self._count: dict[str, int] = {}
+        self._all: dict[Worker, str] = {}
+        self._recent: OrderedDict[str, None] = OrderedDict()   # session keys, least recent first
+        self._unusable: set[str] = set()                     # session keys that did not collect
+        self._scratch = Path(tempfile.mkdtemp(prefix="tracegrade-pool-"))
+        self._serial = 0
         self._closed = False
         for _ in range(min(start, self.size)):
-            for kind in self._idle:
-                self._release(self._start(kind))
+            for kind in ("untrusted", "trusted"):
+                self._release(self._start(kind, lambda k=kind: Zygote(k, self.mode)))
 
-    def wait_ready(self) -> None:
-        """Block until every zygote started so far has warmed up (PoolError if one failed)."""
+    # ---- workers -----------------------------------------------------------------------------
+    def _start(self, slot: str, make) -> Worker:
         with self._cond:
-            zygotes = list(self._all)
-        for z in zygotes:
-            try:
-                z.wait_ready()
-            except ZygoteDied as e:
-                raise PoolError(f"a grading worker failed to start: {e}") from None
-
-    def _start(self, kind: str) -> Zygote:
-        with self._cond:
-            self._count[kind] += 1
+            self._count[slot] = self._count.get(slot, 0) + 1
         try:
-            z = Zygote(kind, self.mode)
+            w = make()
         except BaseException:
             with self._cond:
-                self._count[kind] -= 1
+                self._count[slot] -= 1
                 self._cond.notify_all()
             raise
         with self._cond:
-            self._all.add(z)
-        return z
+            self._all[w] = slot
+        return w
 
-    def _acquire(self, kind: str) -> Zygote:
+    def _acquire(self, slot: str, make, wait: bool = True) -> Worker | None:
         with self._cond:
             while True:
                 if self._closed:
                     raise PoolError("the pool is closed")
-                while self._idle[kind]:
-                    z = self._idle[kind].pop()
-                    if z.alive():
-                        return z
-                    self._discard_locked(z)
-                if self._count[kind] < self.size:
+                idle = self._idle.setdefault(slot, [])
+                while idle:
+                    w = idle.pop()
+                    if w.alive():
+                        return w
+                    self._discard_locked(w)
+                if self._count.get(slot, 0) < self.size:
                     break
+                if not wait:
+                    return None
                 self._cond.wait()
-        return self._start(kind)
+        return self._start(slot, make)
 
-    def _release(self, z: Zygote) -> None:
+    def _release(self, w: Worker) -> None:
         with self._cond:
-            if z.alive() and not self._closed:
-                self._idle[z.kind].append(z)
+            if w.alive() and not self._closed and w in self._all:
+                self._idle.setdefault(self._all[w], []).append(w)
             else:
-                self._discard_locked(z)
+                self._discard_locked(w)
             self._cond.notify_all()
 
-    def _discard_locked(self, z: Zygote) -> None:
-        if z in self._all:
-            self._all.discard(z)
-            self._count[z.kind] -= 1
-        z.close()
+    def _discard(self, w: Worker) -> None:
+        with self._cond:
+            self._discard_locked(w)
+            self._cond.notify_all()
 
+    def _discard_locked(self, w: Worker) -> None:
+        slot = self._all.pop(w, None)
+        if slot is not None:
+            self._count[slot] -= 1
+            if w in self._idle.get(slot, []):
+                self._idle[slot].remove(w)
+        w.close()
+
+    def wait_ready(self) -> None:
+        """Block until every zygote started so far has warmed up (PoolError if one failed)."""
+        with self._cond:
+            workers = list(self._all)
+        for w in workers:
+            try:
+                w.wait_ready()
+            except WorkerDied as e:
+                raise PoolError(f"a grading worker failed to start: {e}") from None
+
+    # ---- jobs --------------------------------------------------------------------------------
     def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun:
+        if job["phase"] == 2 and self.use_sessions:
+            run = self._run_in_session(job, wall_seconds, output_bytes)
+            if run is not None:
+                return run
         kind = "untrusted" if job["phase"] == 1 else "trusted"
         failures, started = [], 0
         while started < 2 and len(failures) < 2 * self.size + 2:
-            z = self._acquire(kind)
+            z = self._acquire(kind, lambda: Zygote(kind, self.mode))
             try:
                 run = z.run(job, wall_seconds, output_bytes)
-            except ZygoteDied as e:
+            except WorkerDied as e:
                 failures.append(str(e))
                 started += e.accepted
-                with self._cond:
-                    self._discard_locked(z)
-                    self._cond.notify_all()
+                self._discard(z)
                 _clear_outputs(job)
                 continue
             self._release(z)
@@ -237,19 +162,75 @@ class WarmPool(Backend):
         what = "died twice while running this job" if started >= 2 else "kept failing to start"
         raise PoolError(f"the grading worker {what}; it was not graded. Details: " + " | ".join(failures))
 
+    def _run_in_session(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun | None:
+        """Run a phase-2 job in its exercise's collected session; None to go the plain way."""
+        key = sessions.key(job)
+        if key is None or key in self._unusable:
+            return None
+        slot, s = "session:" + key, None
+        try:
+            s = self._acquire(slot, lambda: self._new_session(job, key), wait=False)
+            if s is None:
+                return None                  # all of this exercise's sessions are busy
+            s.wait_ready()
+            run = s.run(job, wall_seconds, output_bytes)
+        except WorkerDied as e:
+            if s is not None:
+                self._discard(s)
+            if not e.accepted:
+                self._unusable.add(key)      # it did not collect: plain pytest reports why
+            _clear_outputs(job)
+            return None
+        self._release(s)
+        with self._cond:
+            self._recent.pop(key, None)
+            self._recent[key] = None
+        return run
+
+    def _new_session(self, job: dict, key: str) -> Session:
+        self._evict_sessions()
+        with self._cond:
+            self._serial += 1
+            folder = self._scratch / f"session-{self._serial}"
+        z = self._acquire("trusted", lambda: Zygote("trusted", self.mode))
+        try:
+            s = z.start_session(sessions.template(job, folder), key)
+        except WorkerDied:
+            self._discard(z)
+            raise
+        self._release(z)
+        return s
+
+    def _evict_sessions(self) -> None:
+        """Close idle sessions of the least recently used exercises while over the cap."""
+        cap = SESSIONS_PER_CORE * self.size
+        with self._cond:
+            while sum(1 for slot in self._all.values() if slot.startswith("session:")) >= cap:
+                victim = next((self._idle["session:" + k][0] for k in self._recent
+                               if self._idle.get("session:" + k)), None)
+                if victim is None:
+                    return
+                self._discard_locked(victim)
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
-            for z in list(self._all):
-                if z in self._idle[z.kind]:
-                    self._discard_locked(z)
-            self._idle = {"untrusted": [], "trusted": []}
+            for slot, idle in self._idle.items():
+                for w in list(idle):
+                    self._discard_locked(w)
             self._cond.notify_all()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def zygote_pids(self, kind: str | None = None) -> list[int]:
         """The process ids of the zygotes ("untrusted", "trusted" or both), for monitoring."""
         with self._cond:
-            return sorted(z.pid for z in self._all if kind in (None, z.kind))
+            return sorted(w.pid for w, slot in self._all.items()
+                          if isinstance(w, Zygote) and kind in (None, slot))
+
+    def session_pids(self) -> list[int]:
+        """The process ids of the collected grader sessions."""
+        with self._cond:
+            return sorted(w.pid for w in self._all if isinstance(w, Session))
 
 
 def _clear_outputs(job: dict) -> None:

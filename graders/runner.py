@@ -189,6 +189,7 @@ class Grader:
         job = {
             "phase": 2, "tmp_dir": str(p2), "exercise_dir": str(exercise.path),
             "graders": [str(p) for p in exercise.grader_files()], "seeds": list(seeds),
+            "all_seeds": list(exercise.seeds),
             "student_dir": str(tmp / "out"), "reference_dir": str(exercise.traces_dir),
             "source_file": str(source_file), "results_file": str(p2 / "results.json"),
             "max_trace_bytes": exercise.limits.trace_mb << 20,

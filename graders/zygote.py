@@ -119,6 +119,9 @@ def serve(sock: socket.socket, kind: str, mode: str) -> None:
         if not msg:
             return
         job = json.loads(msg)
+        if "session" in job:
+            start_session(sock, job["session"], fds)
+            continue
         if threads() != 1 or len(fds) != 3:
             sock.send(json.dumps({"error": f"zygote has {threads()} threads; it must be single-threaded "
                                            f"to fork"}).encode())
@@ -137,6 +140,32 @@ def serve(sock: socket.socket, kind: str, mode: str) -> None:
         os.close(report_r)
         report = isolate.STATUS.unpack(inner)[0] if len(inner) == isolate.STATUS.size else None
         sock.send(json.dumps({"status": status, "inner": report}).encode())
+
+
+def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
+    """Fork a collected grader session (trusted zygotes only) that talks to the pool on fds[0]."""
+    from graders import sessions
+
+    while True:                                 # reap the sessions that have ended
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    me = os.getpid()
+    if threads() != 1 or len(fds) != 1:
+        sock.send(json.dumps({"error": "cannot start a session"}).encode())
+        return
+    pid = os.fork()
+    if pid == 0:
+        sock.close()
+        os.setsid()
+        ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)          # PR_SET_PDEATHSIG, SIGKILL
+        if os.getppid() != me:
+            os._exit(70)
+        sessions.serve(template, socket.socket(fileno=fds[0]))
+    os.close(fds[0])
+    sock.send(json.dumps({"pid": pid}).encode())
 
 
 def main() -> None:

@@ -1,0 +1,121 @@
+"""Collected grader sessions for phase 2: a fork of the trusted zygote runs pytest up to the end
+of collection for one exercise's graders (all its seeds), then forks one child per job that
+runs only that job's tests. Saves pytest's start-up, plugin registration, fixture parsing and
+collection on every grading (about 70 ms of ~160 here).
+
+Trusted code only: a session loads hidden graders and never runs student code. A job whose
+seeds were not collected, or graders that do not collect cleanly, go the plain way (phase2.run).
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+from graders import isolate, phase2
+
+MAX_MESSAGE = 1 << 20
+
+
+def key(job: dict) -> str | None:
+    """What a session depends on: the grader files (and their folders' contents, for helper
+    modules) and the seeds it collects. None when the job cannot use a session."""
+    if "all_seeds" not in job or not set(job["seeds"]) <= set(job["all_seeds"]):
+        return None
+    parts = [json.dumps([sorted(job["graders"]), sorted(job["all_seeds"])])]
+    for folder in sorted({str(Path(g).parent) for g in job["graders"]}):
+        for p in sorted(Path(folder).rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                st = p.stat()
+                parts.append(f"{p}:{st.st_mtime_ns}:{st.st_size}")
+    return "\n".join(parts)
+
+
+def template(job: dict, folder: Path) -> dict:
+    """The job a session collects with: every seed, its own scratch folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    t = {**job, "seeds": list(job["all_seeds"]), "tmp_dir": str(folder),
+         "job_file": str(folder / "job.json"), "results_file": str(folder / "unused.json")}
+    Path(t["job_file"]).write_text(json.dumps(t), encoding="utf-8")
+    return t
+
+
+class _Server:
+    """The pytest plugin that turns a collected session into a fork server."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        if session.testsfailed or not session.items:
+            self.sock.send(json.dumps({"error": f"collection failed ({session.testsfailed} errors, "
+                                                f"{len(session.items)} tests)"}).encode())
+            os._exit(3)
+        self.sock.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+        items, me = list(session.items), os.getpid()
+        while True:
+            try:
+                msg, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 3)
+            except OSError:
+                os._exit(0)
+            if not msg:
+                os._exit(0)
+            job = json.loads(msg)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                self.sock.close()
+                _run_one(session, items, job, fds, me)
+            for fd in fds:
+                os.close(fd)
+            self.sock.send(json.dumps({"pid": pid}).encode())
+            _, status = os.waitpid(pid, 0)
+            self.sock.send(json.dumps({"status": status, "inner": None}).encode())
+
+
+def _run_one(session, items, job: dict, fds: list[int], parent: int) -> None:
+    """In the per-job child: this job's output pipes, its seeds' tests, its results file."""
+    try:
+        isolate.take_stdio(fds, parent)
+        os.chdir(job["tmp_dir"])
+        config = session.config
+        config._tg_job = {**job, "ready_fd": None}
+        config._tg_outcomes = {}
+        seeds = set(job["seeds"])
+        session.items = [it for it in items if _seed(it) in seeds or _seed(it) is None]
+        session.testscollected = len(session.items)
+        isolate.signal_ready()
+        from _pytest.main import pytest_runtestloop
+        pytest_runtestloop(session)
+        status = 1 if session.testsfailed else 0
+        config.hook.pytest_sessionfinish(session=session, exitstatus=status)
+        isolate.flush_and_exit(status)
+    except BaseException:
+        traceback.print_exc()
+        isolate.flush_and_exit(70)
+
+
+def _seed(item):
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("seed") if callspec is not None else None
+
+
+def serve(job: dict, sock: socket.socket) -> None:
+    """In a fresh fork of the trusted zygote: collect `job` (a template) and serve on sock."""
+    os.chdir(job["tmp_dir"])
+    try:
+        pytest.main(phase2.pytest_args(job), plugins=[_Server(sock)])
+        sock.send(json.dumps({"error": "the session ended without serving"}).encode())
+    except BaseException as e:
+        try:
+            sock.send(json.dumps({"error": f"{type(e).__name__}: {e}"}).encode())
+        except OSError:
+            pass
+    os._exit(3)
