@@ -22,7 +22,7 @@ from graders.workers import Session, Worker, WorkerDied, Zygote
 
 SETUP_FAILED = {70, 71, 72}  # exit codes of isolate.py when the sandbox could not be set up
 ALLOW_ENV = "TRACEGRADE_ALLOW_UNSANDBOXED"
-SESSIONS_PER_CORE = 4        # collected sessions kept (least recently used ones are closed)
+MAX_SESSIONS = 32            # collected sessions kept (least recently used ones are closed)
 
 
 class PoolError(GradingError):
@@ -203,7 +203,7 @@ class WarmPool(Backend):
 
     def _evict_sessions(self) -> None:
         """Close idle sessions of the least recently used exercises while over the cap."""
-        cap = SESSIONS_PER_CORE * self.size
+        cap = max(MAX_SESSIONS, 2 * self.size)
         with self._cond:
             while sum(1 for slot in self._all.values() if slot.startswith("session:")) >= cap:
                 victim = next((self._idle["session:" + k][0] for k in self._recent
@@ -222,15 +222,15 @@ class WarmPool(Backend):
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     def zygote_pids(self, kind: str | None = None) -> list[int]:
-        """The process ids of the zygotes ("untrusted", "trusted" or both), for monitoring."""
+        """The process ids of the live zygotes ("untrusted", "trusted" or both), for monitoring."""
         with self._cond:
             return sorted(w.pid for w, slot in self._all.items()
-                          if isinstance(w, Zygote) and kind in (None, slot))
+                          if isinstance(w, Zygote) and kind in (None, slot) and w.alive())
 
     def session_pids(self) -> list[int]:
-        """The process ids of the collected grader sessions."""
+        """The process ids of the live collected grader sessions."""
         with self._cond:
-            return sorted(w.pid for w in self._all if isinstance(w, Session))
+            return sorted(w.pid for w in self._all if isinstance(w, Session) and w.alive())
 
 
 def _clear_outputs(job: dict) -> None:

@@ -165,3 +165,65 @@ def test_the_server_refuses_to_grade_without_isolation(monkeypatch):
         WarmPool(sandbox_mode="require")
     monkeypatch.setenv(ALLOW_ENV, "1")
     assert not require_sandbox().available
+
+
+def test_changed_graders_take_effect_at_once(pool, tmp_path):
+    import shutil
+    shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
+    ex = Exercise.load(tmp_path / "ex")
+    g = Grader(pool)
+    first = g.grade(ex, ex.starter.read_text(), seeds=[42])
+    grader_file = next((tmp_path / "ex" / "graders").glob("test_*.py"))
+    grader_file.write_text(grader_file.read_text() + '''
+
+@pytest.mark.points(1)
+def test_added_later(student):
+    """A check added after the first grading"""
+''')
+    second = g.grade(ex, ex.starter.read_text(), seeds=[42])
+    assert "A check added after the first grading" not in [t.name for t in first.tests]
+    assert "A check added after the first grading" in [t.name for t in second.tests]
+
+
+def test_graders_that_do_not_collect_are_reported(pool, tmp_path):
+    import shutil
+    from graders import GradingError
+    shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
+    grader_file = next((tmp_path / "ex" / "graders").glob("test_*.py"))
+    grader_file.write_text("def test_broken(:\n    pass\n")
+    ex = Exercise.load(tmp_path / "ex")
+    with pytest.raises(GradingError):
+        Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    good = Exercise.load(EXERCISES / "one-training-step")
+    assert Grader(pool).grade(good, good.solution.read_text(), seeds=[42]).score == 10
+
+
+def test_a_dead_grader_session_is_replaced(pool, ex):
+    g = Grader(pool)
+    g.grade(ex, ex.solution.read_text(), seeds=[42])
+    before = pool.session_pids()
+    assert before
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    r = g.grade(ex, ex.solution.read_text(), seeds=[42])
+    assert r.score == r.max_score
+    assert not set(pool.session_pids()) & set(before)
+
+
+def test_user_namespace_mode_isolates_without_root_privileges(ex):
+    if not sandbox.probe().available:
+        pytest.skip("no namespaces here")
+    probe = '''
+import os
+status = open("/proc/self/status").read()
+print("CAPS", [l for l in status.splitlines() if l.startswith("CapEff")])
+try:
+    open("/exercise/solution.py").read()
+    print("READ")
+except OSError as e:
+    print("BLOCKED", type(e).__name__)
+''' + SLOW_GOOD.replace("time.sleep(1.5)", "")
+    with Grader(WarmPool(size=1, sandbox_mode="userns")) as g:
+        r = g.grade(ex, probe, seeds=[42])
+    assert r.sandboxed and r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
+    assert "CapEff:\\t0000000000000000" in r.stdout and "BLOCKED" in r.stdout and "READ" not in r.stdout
