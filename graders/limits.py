@@ -32,6 +32,12 @@ class Limits:
         "output_kb": "your code printed more than {output_kb} KB and was stopped. "
                      "Remove the prints inside loops.",
         "file_size_mb": "your code tried to write a file larger than {file_size_mb} MB.",
+        "open_files": "your code had more than {open_files} files open at once. "
+                      "Close files when you are done with them (use `with open(...)`).",
+        "processes": "your code tried to start more processes or threads than this exercise "
+                     "allows ({processes} besides the main one). Do the work in the main process.",
+        "tmpfs_mb": "your code wrote more than {tmpfs_mb} MB of files. "
+                    "Keep results in memory, or write much less.",
         "source_kb": "your submission is larger than {source_kb} KB. Submit only the exercise file.",
         "trace_mb": "your code produced more than {trace_mb} MB of results. "
                     "Train only for the steps the exercise asks.",

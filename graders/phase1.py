@@ -5,6 +5,7 @@ Nothing written here is trusted by the parent: it is parsed as size-capped data.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import resource
@@ -87,8 +88,32 @@ def run(job: dict, on_ready=lambda: None) -> None:
         if _is_allocation_failure(e):
             result = {"verdict": "memory_limit", "message": limits.message("memory_mb")}
         else:
-            result = {"verdict": "exception", "message": student_traceback(e, job["submission"])}
+            message = student_traceback(e, job["submission"])
+            hit = limit_hit(e)
+            if hit:
+                message = f"{limits.message(hit)[0].upper()}{limits.message(hit)[1:]}\n\n{message}"
+            result = {"verdict": "exception", "message": message}
     _write(out, result)
+
+
+def limit_hit(e: BaseException) -> str | None:
+    """The Limits field an exception comes from, when it is one (no new process or thread, no
+    space left in the private /tmp, too many open files, a file too large)."""
+    if isinstance(e, RuntimeError) and "can't start new thread" in str(e):
+        return "processes"
+    errno_to_limit = {errno.EAGAIN: "processes", errno.ENOSPC: "tmpfs_mb", errno.EDQUOT: "tmpfs_mb",
+                      errno.EMFILE: "open_files", errno.EFBIG: "file_size_mb"}
+    if isinstance(e, OSError) and e.errno in errno_to_limit:
+        name = errno_to_limit[e.errno]
+        if name != "processes" or _in_process_start(e):
+            return name
+    return None
+
+
+def _in_process_start(e: BaseException) -> bool:
+    frames = traceback.extract_tb(e.__traceback__)
+    names = {f.name for f in frames}
+    return bool(names & {"_execute_child", "_launch", "start"}) or any("fork" in (f.line or "") for f in frames)
 
 
 def _write(out: Path, result: dict) -> None:
