@@ -160,3 +160,12 @@ for k in range(100000):
     r = lab.grade(src, seeds="public")
     assert r.score == 0 and r.verdict.value in ("output_limit", "memory_limit"), (r.verdict, r.message)
     lab.healthy()
+
+
+def test_limit_messages_name_the_limit(lab):
+    fork = lab.grade("import os\nfor _ in range(10):\n    os.fork()\n" + GOOD, seeds="public")
+    assert fork.verdict.value == "exception" and "processes or threads" in fork.message
+    disk = lab.grade("with open('/tmp/x', 'wb') as f:\n    for _ in range(64):\n"
+                     "        f.write(b'x' * (1 << 20))\n" + GOOD, seeds="public")
+    assert disk.verdict.value == "exception" and "16 MB of files" in disk.message, disk.message
+    lab.healthy()
