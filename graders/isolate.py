@@ -157,8 +157,6 @@ def _student(job: dict, root, limits: Limits, lifeline: int) -> None:
             resource.setrlimit(lim, (0, 0))
         if seccomp.supported():
             seccomp.install()
-        elif root is not None:
-            raise sandbox.SandboxError(0, "no seccomp filter for this machine")
     except BaseException:
         traceback.print_exc()
         flush_and_exit(72)

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields, replace
 class Limits:
     """Limits applied to the untrusted phase (student code) of one grading job."""
 
-    wall_seconds: float = 10.0      # wall-clock time for one seed, killed by the parent
+    wall_seconds: float = 10.0      # wall-clock time of phase 1 (all seeds), killed by the parent
     cpu_seconds: int = 10           # CPU time (RLIMIT_CPU)
     memory_mb: int = 1024           # memory the student code may add (RLIMIT_AS above the start)
     output_kb: int = 64             # stdout + stderr kept and allowed

@@ -55,7 +55,8 @@ class WarmPool(Backend):
         self.sandboxed = self.mode != "plain"
         self.availability = avail
         why = f" ({avail.reason})" if avail is not None and not avail.available else ""
-        self.description = ("warm pool, phase 1 in a namespace sandbox with seccomp" if self.sandboxed
+        filt = "with seccomp" if avail is not None and avail.seccomp else "without seccomp (not x86_64)"
+        self.description = (f"warm pool, phase 1 in a namespace sandbox {filt}" if self.sandboxed
                             else f"warm pool, rlimits and timeouts only (not isolated){why}")
         self.size = size or cores()
         self.use_sessions = use_sessions

@@ -155,8 +155,11 @@ def build_root(job: dict, limits, base: Path, userns: bool) -> Root:
     mount("tmpfs", base / "tmp", "tmpfs", MS_NOSUID | MS_NODEV,
           f"size={limits.tmpfs_mb}m,nr_inodes=4096,{owner}")
     seeds = max(1, len(job.get("seeds", [])))
-    mount("tmpfs", base / "out", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW,
-          f"size={limits.trace_mb * seeds + 1}m,nr_inodes={64 * seeds + 64},{owner}")
+    out_opts = f"size={limits.trace_mb * seeds + 1}m,nr_inodes={64 * seeds + 64},{owner}"
+    try:        # nosymfollow (Linux >= 5.10): nothing on /out is followed, by anyone
+        mount("tmpfs", base / "out", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW, out_opts)
+    except SandboxError:
+        mount("tmpfs", base / "out", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, out_opts)
     work = base / WORK.lstrip("/")
     work.mkdir()
     shutil.copyfile(Path(job["work_dir"]) / job["submission"], work / job["submission"])
