@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class WarmPool(Backend):
         self._recent: OrderedDict[str, None] = OrderedDict()   # session keys, least recent first
         self._unusable: set[str] = set()                     # session keys that did not collect
         self._scratch = Path(tempfile.mkdtemp(prefix="tracegrade-pool-"))
+        weakref.finalize(self, shutil.rmtree, self._scratch, True)     # also if close() is never called
         self._serial = 0
         self._closed = False
         for _ in range(min(start, self.size)):
