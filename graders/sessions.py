@@ -8,6 +8,7 @@ seeds were not collected, or graders that do not collect cleanly, go the plain w
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -57,6 +58,10 @@ class _Server:
             self.sock.send(json.dumps({"error": f"collection failed ({session.testsfailed} errors, "
                                                 f"{len(session.items)} tests)"}).encode())
             os._exit(3)
+        from graders.zygote import collapse_heap
+        gc.collect()
+        gc.freeze()                      # as in the zygote: children neither scan nor copy this
+        collapse_heap()
         self.sock.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
         items, me = list(session.items), os.getpid()
         while True:
