@@ -139,6 +139,12 @@ def build_root(job: dict, limits, base: Path, userns: bool) -> Root:
     uid = 0 if userns else UID_BASE + os.getpid()
     base.mkdir(mode=0o700, exist_ok=True)
     mount("tmpfs", base, "tmpfs", MS_NOSUID, "size=4m,nr_inodes=8192,mode=0755")
+    owner = f"mode=0700,uid={uid},gid={uid}"
+    # the private /tmp first, so a Python installation or engine that lives under /tmp (a
+    # checkout in /tmp, say) is bound on top of it instead of being hidden by it
+    (base / TMP.lstrip("/")).mkdir()
+    mount("tmpfs", base / "tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={limits.tmpfs_mb}m,nr_inodes=4096,{owner}")
     for p in ro:
         _bind(p, base / p.lstrip("/"), MS_NODEV)
     for p in job.get("public_files", []):
@@ -151,9 +157,6 @@ def build_root(job: dict, limits, base: Path, userns: bool) -> Root:
             _bind(f"/dev/{d}", base / "dev" / d, MS_NOEXEC)
     for d in ("proc", ".oldroot", TMP.lstrip("/"), OUT.lstrip("/")):
         (base / d).mkdir(exist_ok=True)
-    owner = f"mode=0700,uid={uid},gid={uid}"
-    mount("tmpfs", base / "tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-          f"size={limits.tmpfs_mb}m,nr_inodes=4096,{owner}")
     seeds = max(1, len(job.get("seeds", [])))
     out_opts = f"size={limits.trace_mb * seeds + 1}m,nr_inodes={64 * seeds + 64},{owner}"
     try:        # nosymfollow (Linux >= 5.10): nothing on /out is followed, by anyone
