@@ -117,6 +117,33 @@ def run_warm_latency(grader: Grader, subs, rounds: int) -> tuple[list[float], li
     return times, scores
 
 
+def phase_table(grader: Grader, subs, rounds: int) -> str:
+    """Median milliseconds per exercise solution: whole grading, phase 1, phase 2."""
+    backend, spent = grader.backend, {}
+    run = backend.run
+
+    def timed(job, wall_seconds, output_bytes):
+        t0 = time.perf_counter()
+        try:
+            return run(job, wall_seconds=wall_seconds, output_bytes=output_bytes)
+        finally:
+            spent.setdefault(job["phase"], []).append(time.perf_counter() - t0)
+    backend.run = timed
+    lines = [f"{'solution of':24}{'seeds':>6}{'total':>8}{'phase 1':>9}{'phase 2':>9}   (median ms)"]
+    try:
+        for ex, label, source in subs:
+            if not label.endswith("solution.py"):
+                continue
+            spent.clear()
+            total, _ = run_warm_latency(grader, [(ex, label, source)], rounds)
+            ms = lambda v: statistics.median(v) * 1000  # noqa: E731
+            lines.append(f"{ex.slug:24}{len(ex.hidden_seeds):>6}{ms(total):>8.0f}{ms(spent[1]):>9.0f}"
+                         f"{ms(spent[2]):>9.0f}")
+    finally:
+        backend.run = run
+    return "\n".join(lines)
+
+
 def run_warm_throughput(grader: Grader, subs, rounds: int, workers: int) -> float:
     jobs = [(ex, source) for _ in range(rounds) for ex, _label, source in subs]
     lock = threading.Lock()
@@ -145,6 +172,7 @@ def main(argv=None) -> int:
     ap.add_argument("--exercises", default=str(ROOT / "exercises"))
     ap.add_argument("--only", default="", help="only exercises whose slug contains this")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--phases", action="store_true", help="only the per-phase table of the warm pool")
     ap.add_argument("--cold-one", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.cold_one:
@@ -159,7 +187,10 @@ def main(argv=None) -> int:
     pool = WarmPool(start=workers)
     pool.wait_ready()
     with Grader(pool) as g:
-        run_warm_latency(g, subs, 1)                      # every exercise once, off the clock
+        run_warm_throughput(g, subs, 1, workers)          # off the clock: sessions for every exercise
+        if args.phases:
+            print(phase_table(g, subs, args.rounds))
+            return 0
         warm, warm_scores = run_warm_latency(g, subs, args.rounds)
         throughput = run_warm_throughput(g, subs, args.rounds, workers)
         sandboxed = g.sandboxed
