@@ -104,10 +104,3 @@ class GradeResult:
         d = asdict(self)
         d["verdict"] = self.verdict.value
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "GradeResult":
-        d = dict(d)
-        d["verdict"] = Verdict(d["verdict"])
-        d["tests"] = [TestOutcome(**t) for t in d.get("tests", [])]
-        return cls(**d)

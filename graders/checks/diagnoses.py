@@ -41,10 +41,6 @@ def _names(trace: Trace) -> list[str]:
     return [k[len("grad/"):] for k in trace.prefixed("grad/")]
 
 
-def _param_names(trace: Trace) -> list[str]:
-    return [k[len("param/"):] for k in trace.prefixed("param/")]
-
-
 def diagnose_training(student: Trace, atol: float = 1e-7) -> str | None:
     """The first recognisable optimizer/gradient mistake in a trace, or None."""
     events = student.info.get("events", [])
@@ -85,14 +81,3 @@ def has_nonfinite(trace: Trace, prefix: str = "") -> bool:
     return any(not torch.isfinite(v).all() for k in trace.prefixed(prefix) for v in trace.series(k)
                if v.is_floating_point())
 
-
-def params_unchanged(student: Trace, atol: float = 0.0) -> bool:
-    """True when every recorded parameter ends where it started."""
-    names = _param_names(student)
-    if not names:
-        return True
-    for n in names:
-        first, last = student.get(f"param/{n}"), student.last(f"param/{n}")
-        if first is not None and last is not None and not torch.allclose(first, last, atol=atol, rtol=0):
-            return False
-    return True
