@@ -1,6 +1,7 @@
 """Trace: recorded tensors by (key, step) plus JSON info and metadata; saved as safetensors + JSON.
 
-Loading never unpickles: safetensors for tensors, json for the rest, both size-checked first.
+Loading never unpickles: safetensors (graders.trace.tensorfile) for tensors, json for the rest,
+both size-checked first.
 """
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
+from graders.trace import tensorfile
 
 TENSORS_FILE = "trace.safetensors"
 INFO_FILE = "trace.json"
@@ -28,6 +28,8 @@ class Trace:
     tensors: dict[str, dict[int, torch.Tensor]] = field(default_factory=dict)
     info: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    # what checks derived from this trace (see `remember`); never saved
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def keys(self) -> list[str]:
         return sorted(self.tensors)
@@ -55,6 +57,12 @@ class Trace:
         s = self.series(key)
         return s[-1] if s else None
 
+    def remember(self, key, compute):
+        """compute() once per trace and key (checks that several graders run call this)."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
     def prefixed(self, prefix: str) -> list[str]:
         """Keys that start with prefix (e.g. 'grad/' for all parameter gradients)."""
         return [k for k in self.keys() if k.startswith(prefix)]
@@ -67,8 +75,8 @@ def save_trace(trace: Trace, folder: Path) -> int:
     flat = {}
     for key, by_step in trace.tensors.items():
         for step, t in by_step.items():
-            flat[f"{key}@{step}"] = t.detach().to("cpu").contiguous().clone()
-    blob = st_save(flat) if flat else st_save({"__empty__@-1": torch.zeros(0)})
+            flat[f"{key}@{step}"] = t.detach().to("cpu")
+    blob = tensorfile.dumps(flat)
     text = json.dumps({"info": trace.info, "meta": trace.meta}, sort_keys=True, allow_nan=True)
     (folder / TENSORS_FILE).write_bytes(blob)
     (folder / INFO_FILE).write_text(text, encoding="utf-8")
@@ -86,7 +94,7 @@ def load_trace(folder: Path, max_bytes: int = 64 << 20) -> Trace:
     if size > max_bytes:
         raise TraceFormatError(f"trace is {size} bytes, over the {max_bytes} byte cap")
     try:
-        flat = st_load(tpath.read_bytes())
+        flat = tensorfile.loads(_read(tpath))
         doc = json.loads(ipath.read_text(encoding="utf-8"))
     except Exception as e:  # malformed input from an untrusted writer
         raise TraceFormatError(f"trace is malformed: {e}") from None
@@ -95,7 +103,7 @@ def load_trace(folder: Path, max_bytes: int = 64 << 20) -> Trace:
     tensors: dict[str, dict[int, torch.Tensor]] = {}
     for name, t in flat.items():
         key, _, step = name.rpartition("@")
-        if key == "__empty__":
+        if key == "__empty__":          # written by earlier versions for a trace with no tensors
             continue
         try:
             tensors.setdefault(key, {})[int(step)] = t
@@ -105,3 +113,16 @@ def load_trace(folder: Path, max_bytes: int = 64 << 20) -> Trace:
     if not isinstance(info, dict) or not isinstance(meta, dict):
         raise TraceFormatError("trace.json info/meta are not objects")
     return Trace(tensors=tensors, info=info, meta=meta)
+
+
+def _read(path: Path) -> bytearray:
+    """The file's bytes in a writable buffer (tensors are views of it, without a copy)."""
+    with open(path, "rb", buffering=0) as f:
+        buf = bytearray(path.stat().st_size)
+        view, got = memoryview(buf), 0
+        while got < len(buf):
+            n = f.readinto(view[got:])
+            if not n:
+                raise TraceFormatError(f"{path.name} is shorter than it was")
+            got += n
+    return buf
