@@ -42,7 +42,12 @@ def _names(trace: Trace) -> list[str]:
 
 
 def diagnose_training(student: Trace, atol: float = 1e-7) -> str | None:
-    """The first recognisable optimizer/gradient mistake in a trace, or None."""
+    """The first recognisable optimizer/gradient mistake in a trace, or None (worked out once
+    per trace: several graders ask)."""
+    return student.remember(("diagnose_training", atol), lambda: _diagnose(student, atol))
+
+
+def _diagnose(student: Trace, atol: float) -> str | None:
     events = student.info.get("events", [])
     steps = student.info.get("step_calls", 0)
     if has_nonfinite(student):
@@ -56,28 +61,61 @@ def diagnose_training(student: Trace, atol: float = 1e-7) -> str | None:
     # step before backward: the first step comes before the first backward of the run
     if events.index("step") < events.index("backward"):
         return "step_before_backward"
-    names = _names(student)
+    flags = {n: _step_flags(student, n, steps, atol) for n in _names(student)}
     any_fresh = False
     for k in range(steps):
-        for n in names:
-            fresh = student.get(f"fresh_grad/{n}", k)
-            grad = student.get(f"grad/{n}", k)
-            if fresh is None or grad is None:
-                continue
-            if fresh.abs().max() > atol:
+        for n in flags:
+            fresh, cleared, stale = flags[n].get(k, (False, False, False))
+            if fresh:
                 any_fresh = True
-                if grad.abs().max() <= atol:
+                if cleared:
                     return "zero_grad_after_backward"
-            stale = grad - fresh
-            if stale.abs().max() > max(atol, 1e-5 * float(fresh.abs().max())):
+            if stale:
                 return "grads_accumulate"
     if not any_fresh:
         return "backward_missing"
     return None
 
 
+def _step_flags(student: Trace, name: str, steps: int, atol: float) -> dict[int, tuple]:
+    """step -> (a fresh gradient arrived, the gradient step() saw was cleared, step() saw
+    gradients left over from earlier steps), for one parameter, computed for all steps at once."""
+    ks = [k for k in range(steps) if student.get(f"fresh_grad/{name}", k) is not None
+          and student.get(f"grad/{name}", k) is not None]
+    if not ks:
+        return {}
+    try:
+        fresh = torch.stack([student.get(f"fresh_grad/{name}", k) for k in ks]).reshape(len(ks), -1)
+        grad = torch.stack([student.get(f"grad/{name}", k) for k in ks]).reshape(len(ks), -1)
+        if fresh.shape[1] == 0 or grad.shape != fresh.shape:
+            raise RuntimeError("shapes differ")
+    except RuntimeError:            # shapes that changed between steps: one step at a time
+        return {k: _flags_of(student.get(f"fresh_grad/{name}", k), student.get(f"grad/{name}", k), atol)
+                for k in ks}
+    fresh_max = fresh.abs().amax(dim=1)
+    grad_max = grad.abs().amax(dim=1)
+    stale_max = (grad - fresh).abs().amax(dim=1)
+    has_fresh = (fresh_max > atol).tolist()
+    cleared = (grad_max <= atol).tolist()
+    stale = (stale_max > torch.clamp(1e-5 * fresh_max, min=atol)).tolist()
+    return {k: (has_fresh[i], cleared[i], stale[i]) for i, k in enumerate(ks)}
+
+
+def _flags_of(fresh: torch.Tensor, grad: torch.Tensor, atol: float) -> tuple:
+    fresh_max = float(fresh.abs().max()) if fresh.numel() else 0.0
+    grad_max = float(grad.abs().max()) if grad.numel() else 0.0
+    try:
+        stale_max = float((grad - fresh).abs().max()) if grad.numel() else 0.0
+    except RuntimeError:
+        stale_max = float("inf")
+    return fresh_max > atol, grad_max <= atol, stale_max > max(atol, 1e-5 * fresh_max)
+
+
 def has_nonfinite(trace: Trace, prefix: str = "") -> bool:
     """True when any recorded tensor (under prefix) holds NaN or inf."""
-    return any(not torch.isfinite(v).all() for k in trace.prefixed(prefix) for v in trace.series(k)
-               if v.is_floating_point())
-
+    by_dtype: dict[torch.dtype, list[torch.Tensor]] = {}
+    for k in trace.prefixed(prefix):
+        for v in trace.series(k):
+            if v.is_floating_point() and v.numel():
+                by_dtype.setdefault(v.dtype, []).append(v.reshape(-1))
+    return any(not bool(torch.isfinite(torch.cat(vs)).all()) for vs in by_dtype.values())
