@@ -2,7 +2,8 @@
 `student`, `reference` (traces, one test instance per seed), `source`, `exercise`, `tol`.
 
 Outcomes of a test's seed instances are folded into one result per test function and written
-to the results file named in the job.
+to the results file named in the job. Every test of a seed gets the same trace objects (loaded
+once per job; references and the exercise once per collected session): graders must not change them.
 """
 from __future__ import annotations
 
@@ -30,6 +31,42 @@ def pytest_configure(config):
     path = config.getoption("--tg-job")
     config._tg_job = json.loads(Path(path).read_text(encoding="utf-8")) if path else None
     config._tg_outcomes = {}
+    config._tg_cache = {}
+
+
+def _cached(config, key, compute):
+    """compute() once per key for this process; an exception is remembered and raised again."""
+    cache = config._tg_cache
+    if key not in cache:
+        try:
+            cache[key] = (True, compute())
+        except TraceFormatError as e:
+            cache[key] = (False, e)
+    ok, value = cache[key]
+    if not ok:
+        raise value
+    return value
+
+
+def preload(config) -> None:
+    """Load what every job of this session shares (the exercise, the reference traces of all
+    its seeds) before a collected session starts forking per-job children."""
+    job = _job(config)
+    _exercise(config)
+    for seed in job["seeds"]:
+        try:
+            _reference(config, seed)
+        except TraceFormatError:
+            pass                      # each test that needs it reports the problem
+
+
+def _exercise(config) -> Exercise:
+    return _cached(config, "exercise", lambda: Exercise.load(_job(config)["exercise_dir"]))
+
+
+def _reference(config, seed):
+    folder = Path(_job(config)["reference_dir"]) / f"seed-{seed}"
+    return _cached(config, ("reference", seed), lambda: load_trace(folder))
 
 
 def _job(config) -> dict:
@@ -46,7 +83,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def exercise(request) -> Exercise:
-    return Exercise.load(_job(request.config)["exercise_dir"])
+    return _exercise(request.config)
 
 
 @pytest.fixture
@@ -62,12 +99,14 @@ def source(request) -> str:
 @pytest.fixture
 def student(request, seed):
     job = _job(request.config)
-    return load_trace(Path(job["student_dir"]) / f"seed-{seed}", max_bytes=job["max_trace_bytes"])
+    folder = Path(job["student_dir"]) / f"seed-{seed}"
+    return _cached(request.config, ("student", seed),
+                   lambda: load_trace(folder, max_bytes=job["max_trace_bytes"]))
 
 
 @pytest.fixture
 def reference(request, seed):
-    return load_trace(Path(_job(request.config)["reference_dir"]) / f"seed-{seed}")
+    return _reference(request.config, seed)
 
 
 def _title(item) -> str:
@@ -111,12 +150,20 @@ def _fold(item, report, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    job = session.config._tg_job
-    if job is None:
-        return
+    if session.config._tg_job is not None:
+        write_results(session.config, session.testscollected)
+
+
+def failed(config) -> bool:
+    return any(e["status"] == "failed" for e in config._tg_outcomes.values())
+
+
+def write_results(config, collected: int) -> None:
+    """The folded outcomes, as JSON, into the job's results file."""
+    job = config._tg_job
     tests = []
-    for e in session.config._tg_outcomes.values():
+    for e in config._tg_outcomes.values():
         e["score"] = e["max_score"] if e["status"] == "passed" else 0.0
         tests.append(e)
-    Path(job["results_file"]).write_text(json.dumps({"tests": tests, "collected": session.testscollected}),
+    Path(job["results_file"]).write_text(json.dumps({"tests": tests, "collected": collected}),
                                          encoding="utf-8")

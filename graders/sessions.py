@@ -12,28 +12,39 @@ import gc
 import json
 import os
 import socket
+import stat
 import sys
 import traceback
 from pathlib import Path
 
 import pytest
+from _pytest.runner import runtestprotocol
 
-from graders import isolate, phase2
+from graders import isolate, phase2, plugin
+from graders.trace.store import INFO_FILE, TENSORS_FILE
 
 MAX_MESSAGE = 1 << 20
 
 
 def key(job: dict) -> str | None:
     """What a session depends on: the grader files (and their folders' contents, for helper
-    modules) and the seeds it collects. None when the job cannot use a session."""
+    modules), exercise.toml, the reference traces it preloads and the seeds it collects. None
+    when the job cannot use a session."""
     if "all_seeds" not in job or not set(job["seeds"]) <= set(job["all_seeds"]):
         return None
     parts = [json.dumps([sorted(job["graders"]), sorted(job["all_seeds"])])]
+    files = [Path(job["exercise_dir"]) / "exercise.toml"]
     for folder in sorted({str(Path(g).parent) for g in job["graders"]}):
-        for p in sorted(Path(folder).rglob("*")):
-            if p.is_file() and "__pycache__" not in p.parts:
-                st = p.stat()
+        files += sorted(p for p in Path(folder).rglob("*") if "__pycache__" not in p.parts)
+    for seed in sorted(job["all_seeds"]):
+        files += [Path(job["reference_dir"]) / f"seed-{seed}" / name for name in (INFO_FILE, TENSORS_FILE)]
+    for p in files:
+        try:
+            st = p.stat()
+            if stat.S_ISREG(st.st_mode):
                 parts.append(f"{p}:{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append(f"{p}:missing")
     return "\n".join(parts)
 
 
@@ -59,6 +70,7 @@ class _Server:
                                                 f"{len(session.items)} tests)"}).encode())
             os._exit(3)
         from graders.zygote import collapse_heap
+        plugin.preload(session.config)
         gc.collect()
         gc.freeze()                      # as in the zygote: children neither scan nor copy this
         collapse_heap()
@@ -94,14 +106,12 @@ def _run_one(session, items, job: dict, fds: list[int], parent: int) -> None:
         config._tg_job = {**job, "ready_fd": None}
         config._tg_outcomes = {}
         seeds = set(job["seeds"])
-        session.items = [it for it in items if _seed(it) in seeds or _seed(it) is None]
-        session.testscollected = len(session.items)
+        mine = [it for it in items if _seed(it) in seeds or _seed(it) is None]
         isolate.signal_ready()
-        from _pytest.main import pytest_runtestloop
-        pytest_runtestloop(session)
-        status = 1 if session.testsfailed else 0
-        config.hook.pytest_sessionfinish(session=session, exitstatus=status)
-        isolate.flush_and_exit(status)
+        for i, item in enumerate(mine):     # the per-test protocol, without pytest's reporting
+            runtestprotocol(item, log=False, nextitem=mine[i + 1] if i + 1 < len(mine) else None)
+        plugin.write_results(config, len(mine))
+        isolate.flush_and_exit(1 if plugin.failed(config) else 0)
     except BaseException:
         traceback.print_exc()
         isolate.flush_and_exit(70)
