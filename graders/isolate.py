@@ -1,27 +1,30 @@
-"""One job's process tree, forked from a zygote. Phase 1 in the sandbox: the job process W
-(trusted: builds the sandbox, copies the results out) forks a sleeping PID 1 for the new PID
-namespace and the student process T (pivots into the new root, own uid, rlimits, seccomp).
+"""One job's process tree, forked from a zygote ahead of its job (see graders.spares). Phase 1
+in the sandbox: the job process W (trusted: builds the sandbox, copies the results out) makes
+a sleeping PID 1 for the new PID namespace and the student process T (in the new root, own uid,
+seccomp) before the job comes; then W puts the job's files in and hands the job to T.
 
-Unsandboxed (mode "plain"): W -> T, with rlimits, seccomp and timeouts only. Phase 2: W runs the
-trusted pytest session itself. Every function here ends its process with os._exit.
+Unsandboxed (mode "plain"): W -> T, with rlimits, seccomp and timeouts only. Phase 2: the job
+process runs the trusted pytest session itself. Every function here ends its process.
 """
 from __future__ import annotations
 
 import ctypes
+import fcntl
+import json
 import os
 import resource
 import select
 import signal
-import struct
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
-from graders import child, sandbox, seccomp
+from graders import child, phase1, sandbox, seccomp, spares, watch
 from graders.limits import Limits
+from graders.spares import STATUS
 
-READY_FD, REPORT_FD = 3, 4      # fixed fd numbers of the ready pipe and W's report to the zygote
-STATUS = struct.Struct("=i")
+READY_FD, REPORT_FD = 3, 4      # fixed fd numbers of the ready pipe and the report to the parent
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -34,32 +37,46 @@ def flush_and_exit(code: int) -> None:
     os._exit(code)
 
 
+def finish(code: int, report_fd: int | None = REPORT_FD) -> None:
+    """End a job process: flush and close its output (the pool sees the end of it now), report
+    `code` as its exit status, then exit (the slow part, which nobody waits for)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    if report_fd is not None:
+        try:
+            os.write(report_fd, STATUS.pack((code & 0xFF) << 8))
+        except OSError:
+            pass
+    os._exit(code)
 
-def _die_with_parent(lifeline: int | None) -> None:
-    """SIGKILL when the parent dies; exit now if it already has (its end of lifeline is gone)."""
+
+def _die_with_parent(parent: int | None, lifeline: int | None = None) -> None:
+    """SIGKILL when the parent dies; exit now if it already has (it is no longer our parent, or
+    its end of lifeline is gone: inside a new PID namespace the parent's pid reads as 0)."""
     _libc.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(70)
     if lifeline is not None:
         if select.select([lifeline], [], [], 0)[0]:
             os._exit(70)
         os.close(lifeline)
 
 
-def _keep_only(fds: set[int]) -> None:
-    """Close every file descriptor not in fds."""
-    top = 3
-    for fd in sorted(fds) + [1 << 20]:
-        if fd >= top:
-            os.closerange(top, fd)
-            top = fd + 1
-
-
-def take_stdio(fds: list[int], parent: int, report_w: int | None = None) -> None:
-    """In a freshly forked job process: a session of its own, death with its parent, stdout and
-    stderr to the pool's pipes, the ready pipe on READY_FD, nothing else open."""
+def detach(parent: int) -> None:
+    """In a freshly forked job process: a session of its own, death with its parent."""
     os.setsid()
-    _libc.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(70)
+    _die_with_parent(parent)
+
+
+def take_stdio(fds: list[int], report_w: int | None = None, keep: tuple[int, ...] = ()) -> None:
+    """stdout and stderr to the pool's pipes, the ready pipe on READY_FD, the report pipe on
+    REPORT_FD, nothing else open but keep."""
     out_w, err_w, ready_w = fds
     devnull = os.open("/dev/null", os.O_RDONLY)
     pairs = [(devnull, 0), (out_w, 1), (err_w, 2), (ready_w, READY_FD)]
@@ -67,7 +84,7 @@ def take_stdio(fds: list[int], parent: int, report_w: int | None = None) -> None
         pairs.append((report_w, REPORT_FD))
     for src, dst in pairs:
         os.dup2(src, dst)
-    _keep_only({0, 1, 2, READY_FD} | ({REPORT_FD} if report_w is not None else set()))
+    spares.close_all_but({0, 1, 2, READY_FD, *keep} | ({REPORT_FD} if report_w is not None else set()))
     os.umask(0o022)
 
 
@@ -75,49 +92,121 @@ def signal_ready() -> None:
     child.signal_ready(READY_FD)
 
 
-def start_job(job: dict, kind: str, mode: str, fds: list[int], report_w: int, zygote: int) -> None:
-    """In the freshly forked W: stdio from the pool's pipes, a session of its own, then the job."""
+def spare_job(kind: str, mode: str, zygote: int, scratch: Path) -> spares.Spare:
+    """Fork the next job process of a zygote, prepared as far as it can be without its job."""
+    if kind == "trusted":
+        return spares.fork(lambda: detach(zygote), _run_trusted)
+    return spares.fork(lambda: _prepare_untrusted(mode, zygote, scratch), _run_untrusted)
+
+
+def _run_trusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
     try:
-        take_stdio(fds, zygote, report_w)
-        job = {**job, "ready_fd": READY_FD}
-        if kind == "trusted":
-            os.close(REPORT_FD)
-            os.chdir(job["tmp_dir"])
-            flush_and_exit(child.run_job(job))
-        run_untrusted(job, mode)
+        take_stdio(fds, report_w)
+        if isinstance(prepared, spares.PrepareFailed):
+            print(prepared.text, file=sys.stderr)
+            flush_and_exit(70)
+        os.chdir(job["tmp_dir"])
+        finish(child.run_job({**job, "ready_fd": READY_FD}))
     except BaseException:
         traceback.print_exc()
         flush_and_exit(70)
 
 
-def run_untrusted(job: dict, mode: str) -> None:
-    """W for phase 1: set up (or not) the sandbox, fork T, wait, copy results, report T's status."""
-    limits = Limits(**job["limits"])
+# ---- phase 1 -----------------------------------------------------------------------------
+@dataclass
+class _Prepared:
+    """W's state while it waits for its job."""
+
+    root: sandbox.Root | None
+    init: int | None
+    student: spares.Spare
+    lifeline: int
+
+
+def _prepare_untrusted(mode: str, zygote: int, scratch: Path) -> _Prepared:
+    """W before its job: namespaces, the root, PID 1 and the waiting student process T."""
+    detach(zygote)
     life_r, life_w = os.pipe()
-    root = None
+    root = init = None
     if mode != "plain":
         sandbox.enter_namespaces(userns=(mode == "userns"))
-        root = sandbox.build_root(job, limits, Path(job["tmp_dir"]) / "sandbox", mode == "userns")
+        root = sandbox.build_root(Limits(), scratch / f"sandbox-{os.getpid()}", mode == "userns")
         init = _start_init(life_r)
-    else:
-        os.chdir(job["work_dir"])
-    pid = os.fork()
-    if pid == 0:
-        os.close(life_w)
-        os.close(REPORT_FD)
-        _student(job, root, limits, life_r)
+    me = os.getpid()
+    student = spares.fork(lambda: _prepare_student(root, me, life_r), _run_student, keep=(life_r,))
+    student.move_fds_above(10)              # clear of the job's fds 0 to 4
     os.close(life_r)
+    lifeline = fcntl.fcntl(life_w, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(life_w)
+    return _Prepared(root, init, student, lifeline)
+
+
+def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
+    """W once its job came: the job's files into the root, the job to T, wait, copy the results
+    out, report T's status."""
+    try:
+        failed = isinstance(prepared, spares.PrepareFailed)
+        take_stdio(fds, report_w, () if failed else (prepared.student.sock.fileno(),
+                                                     prepared.student.report_r, prepared.lifeline))
+        if failed:
+            print(prepared.text, file=sys.stderr)
+            flush_and_exit(71)
+        limits = Limits(**job["limits"])
+        inner = {**job, "ready_fd": READY_FD}
+        root = prepared.root
+        if root is not None:
+            sandbox.fill_root(root, job, limits)
+            inner = sandbox.inner_job(inner)
+        finished = watch.ClosedAfterWriting(root.out if root is not None else job["out_dir"])
+        if not prepared.student.hand_over(json.dumps(inner).encode(), [1, 2, READY_FD]):
+            raise RuntimeError("the student process was gone before its job came")
+    except BaseException:
+        traceback.print_exc()
+        flush_and_exit(71)
     devnull = os.open("/dev/null", os.O_RDWR)
     for fd in (1, 2, READY_FD):
         os.dup2(devnull, fd)
-    _, status = os.waitpid(pid, 0)
+    student = prepared.student
+    status, reaped = _wait_student(student, finished)
     if root is not None:
-        os.kill(init, signal.SIGKILL)       # PID 1 goes: the kernel kills all that T left behind
-        os.waitpid(init, 0)
+        # PID 1 goes: the kernel kills all that T left behind. Its exit completes once T is
+        # reaped, after the report: T's (slow) exit is not waited for, and nothing in the
+        # sandbox runs any more (a killed process does not return to user code).
+        os.kill(prepared.init, signal.SIGKILL)
+        if not reaped:
+            os.kill(student.pid, signal.SIGKILL)
         sandbox.collect_outputs(root, job, limits.trace_mb << 20)
     os.write(REPORT_FD, STATUS.pack(status))
-    os.close(life_w)
+    os.close(REPORT_FD)
+    if root is None:
+        os.killpg(0, signal.SIGKILL)        # unsandboxed: T and what it left run in W's group
+    for pid in (None if reaped else student.pid, prepared.init):
+        try:
+            if pid is not None:
+                os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    if root is not None:
+        sandbox.remove_root(root)
     os._exit(0)
+
+
+def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting) -> tuple[int, bool]:
+    """Wait until T has written its result.json (its last act; then it counts as exited with
+    status 0, and its slow exit is not waited for) or has ended: (status, whether T was reaped).
+    T holds no channel back to W: student code could write into it."""
+    student.discard()
+    pidfd = os.pidfd_open(student.pid)
+    try:
+        while True:
+            ready = select.select([finished, pidfd], [], [])[0]
+            if pidfd in ready:
+                return os.waitpid(student.pid, 0)[1], True
+            if phase1.RESULT_FILE in finished.names():
+                return 0, False
+    finally:
+        os.close(pidfd)
+        finished.close()
 
 
 def _start_init(lifeline: int) -> int:
@@ -127,10 +216,8 @@ def _start_init(lifeline: int) -> int:
     pid = os.fork()
     if pid == 0:
         try:
-            _die_with_parent(lifeline)
-            _keep_only(set())
-            for fd in (0, 1, 2):
-                os.close(fd)
+            _die_with_parent(None, lifeline)
+            spares.close_all_but(set())
             os.execv("/bin/sleep", ["sleep", "infinity"])
         except BaseException:
             pass
@@ -139,29 +226,58 @@ def _start_init(lifeline: int) -> int:
     return pid
 
 
-def _student(job: dict, root, limits: Limits, lifeline: int) -> None:
-    """T: in the sandbox, enter the new root and drop privileges; then rlimits and seccomp,
-    then phase 1."""
+def _prepare_student(root: sandbox.Root | None, parent: int, lifeline: int) -> bool:
+    """T before its job: in the sandbox, enter the new root and drop privileges; seccomp.
+    Returns whether T is sandboxed."""
+    if root is not None:                # (unsandboxed, T stays in W's group: one kill ends both)
+        os.setsid()
+        sandbox.enter_root(root)
+        sandbox.drop_privileges(root)
+    _die_with_parent(None if root is not None else parent, lifeline)   # after the uid change,
+    # which clears the death signal
+    for lim in (resource.RLIMIT_MEMLOCK, resource.RLIMIT_MSGQUEUE):
+        resource.setrlimit(lim, (0, 0))
+    if seccomp.supported():
+        seccomp.install()
+    return root is not None
+
+
+def _run_student(job: dict, fds: list[int], report_w: int, prepared) -> None:
+    """T once its job came (inside the sandbox): the pool's pipes, the process limit, phase 1.
+    T keeps no report pipe (W watches for result.json instead): nothing to write into."""
     try:
-        _keep_only({0, 1, 2, READY_FD, lifeline})
-        if root is not None:                # (unsandboxed, T stays in W's group: one kill ends both)
-            os.setsid()
-            sandbox.enter_root(root)
-            sandbox.drop_privileges(root)
-            job = sandbox.inner_job(job)
-        _die_with_parent(lifeline)       # after the uid change, which clears the death signal
-        if root is not None or os.getuid() != 0:
-            nproc = limits.processes + 1
+        out_w, err_w, ready_w = fds
+        stdin = os.open("/dev/null", os.O_RDONLY)
+        for src, dst in ((stdin, 0), (out_w, 1), (err_w, 2), (ready_w, READY_FD)):
+            os.dup2(src, dst)
+        spares.close_all_but({0, 1, 2, READY_FD})
+        if isinstance(prepared, spares.PrepareFailed):
+            print(prepared.text, file=sys.stderr)
+            flush_and_exit(72)
+        if prepared or os.getuid() != 0:      # (root ignores it: only sandboxed or unprivileged)
+            nproc = Limits(**job["limits"]).processes + 1
             resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        for lim in (resource.RLIMIT_MEMLOCK, resource.RLIMIT_MSGQUEUE):
-            resource.setrlimit(lim, (0, 0))
-        if seccomp.supported():
-            seccomp.install()
+        os.chdir(job["work_dir"])
+        job = {**job, "ready_fd": READY_FD}
     except BaseException:
         traceback.print_exc()
         flush_and_exit(72)
     try:
-        code = child.run_job(job)
+        phase1.run(job, on_ready=signal_ready, on_done=_close_output)
+        code = 0
     except BaseException:
         code = 1
-    flush_and_exit(code)
+    finish(code, None)
+
+
+def _close_output() -> None:
+    """Flush and close stdout and stderr: the pool sees the end of the output now."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)

@@ -45,8 +45,9 @@ def apply_limits(limits: Limits) -> None:
     set_memory_limit(limits.memory_mb)
 
 
-def run(job: dict, on_ready=lambda: None) -> None:
-    """Run a phase-1 job (see runner.Phase1Job.to_dict) and write its outputs to job['out_dir']."""
+def run(job: dict, on_ready=lambda: None, on_done=lambda: None) -> None:
+    """Run a phase-1 job (see runner.Grader._phase1) and write its outputs to job['out_dir'];
+    on_ready() just before student code, on_done() just before result.json, written last."""
     out = Path(job["out_dir"])
     limits = Limits(**job["limits"])
     sub_path = Path(job["work_dir"]) / job["submission"]
@@ -54,6 +55,7 @@ def run(job: dict, on_ready=lambda: None) -> None:
     try:
         scenario = load_scenario(Path(job["scenario"]))
     except Exception as e:  # the instructor's scenario is broken: not the student's fault
+        on_done()
         _write(out, {"verdict": "internal", "message": f"scenario failed to load: {e!r}"})
         return
     torch.set_num_threads(1)
@@ -93,6 +95,7 @@ def run(job: dict, on_ready=lambda: None) -> None:
             if hit:
                 message = f"{limits.message(hit)[0].upper()}{limits.message(hit)[1:]}\n\n{message}"
             result = {"verdict": "exception", "message": message}
+    on_done()
     _write(out, result)
 
 

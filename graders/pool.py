@@ -73,9 +73,16 @@ class WarmPool(Backend):
         self._closed = False
         for _ in range(min(start, self.size)):
             for kind in ("untrusted", "trusted"):
-                self._release(self._start(kind, lambda k=kind: Zygote(k, self.mode)))
+                self._release(self._start(kind, lambda k=kind: Zygote(k, self.mode, self._zygote_scratch())))
 
     # ---- workers -----------------------------------------------------------------------------
+    def _zygote_scratch(self) -> str:
+        with self._cond:
+            self._serial += 1
+            folder = self._scratch / f"zygote-{self._serial}"
+        folder.mkdir(mode=0o700)
+        return str(folder)
+
     def _start(self, slot: str, make) -> Worker:
         with self._cond:
             self._count[slot] = self._count.get(slot, 0) + 1
@@ -148,7 +155,7 @@ class WarmPool(Backend):
         kind = "untrusted" if job["phase"] == 1 else "trusted"
         failures, started = [], 0
         while started < 2 and len(failures) < 2 * self.size + 2:
-            z = self._acquire(kind, lambda: Zygote(kind, self.mode))
+            z = self._acquire(kind, lambda: Zygote(kind, self.mode, self._zygote_scratch()))
             try:
                 run = z.run(job, wall_seconds, output_bytes)
             except WorkerDied as e:
@@ -195,7 +202,7 @@ class WarmPool(Backend):
         with self._cond:
             self._serial += 1
             folder = self._scratch / f"session-{self._serial}"
-        z = self._acquire("trusted", lambda: Zygote("trusted", self.mode))
+        z = self._acquire("trusted", lambda: Zygote("trusted", self.mode, self._zygote_scratch()))
         try:
             s = z.start_session(sessions.template(job, folder), key)
         except WorkerDied:

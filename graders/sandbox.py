@@ -1,8 +1,8 @@
 """Phase-1 isolation on Linux: new mount/PID/IPC/UTS/network namespaces (plus a user namespace
 when not root), a minimal read-only filesystem with private size-capped tmpfs, a fresh uid.
 
-The job process (W, trusted) calls `enter_namespaces` and `build_root`; the student process (T,
-PID 1 of the new PID namespace) calls `enter_root` and `drop_privileges`. W copies the results
+The job process (W, trusted) calls `enter_namespaces` and `build_root` before its job arrives,
+then `fill_root`; the student process (T) calls `enter_root` and `drop_privileges`. W copies the results
 out with `collect_outputs` once every process in the sandbox is gone.
 See docs/security.md for the threat model.
 """
@@ -33,6 +33,9 @@ UID_BASE = 1_000_000           # sandbox uid = UID_BASE + pid of the job process
 DEVICES = ("null", "zero", "full", "random", "urandom")
 RESULT_BYTES = 64 << 10
 OUT, TMP, WORK, EXERCISE = "/out", "/tmp", "/tmp/work", "/exercise"
+TMP_FLAGS, OUT_FLAGS = MS_NOSUID | MS_NODEV, MS_NOSUID | MS_NODEV | MS_NOEXEC
+EXERCISE_MB = 256              # cap on an exercise's public files, copied into the sandbox
+USUAL_SEEDS = 3                # /out is sized for this many seeds until a job says otherwise
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -90,6 +93,19 @@ class Root:
     path: Path          # the root tmpfs (read-only once built)
     uid: int            # the uid student code runs as (0 inside a user namespace)
     userns: bool
+    sizes: tuple = ()   # the size options /tmp and /out have now
+    out_flags: int = 0  # the mount flags of /out
+
+    @property
+    def owner(self) -> str:
+        return f"mode=0700,uid={self.uid},gid={self.uid}"
+
+    @staticmethod
+    def sizes_for(limits, seeds: int) -> tuple[str, str]:
+        """The size options of /tmp and /out for these limits and this many seeds."""
+        seeds = max(1, seeds)
+        return (f"size={limits.tmpfs_mb}m,nr_inodes=4096",
+                f"size={limits.trace_mb * seeds + 1}m,nr_inodes={64 * seeds + 64}")
 
     @property
     def out(self) -> Path:
@@ -126,50 +142,76 @@ def _bind(src: str, dst: Path, extra: int = 0) -> None:
     mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | keep | extra)
 
 
-def build_root(job: dict, limits, base: Path, userns: bool) -> Root:
-    """Mount the sandbox's root at base (an empty directory): read-only system and Python files,
-    the exercise's public files (at /exercise), a few devices, a private /tmp (cwd /tmp/work, holding a copy of
-    the submission) and /out for the traces, each a size-capped tmpfs."""
-    exercise_dir = os.path.abspath(job["exercise_dir"])
-    ro = readonly_paths()
-    for p in ro:
-        if exercise_dir == p or exercise_dir.startswith(p + "/"):
-            raise SandboxError(0, f"the exercise folder {exercise_dir} lies inside {p}, which the "
-                                  f"sandbox shows to student code; move the course elsewhere")
+def build_root(limits, base: Path, userns: bool) -> Root:
+    """Mount the sandbox's root at base (an empty directory), before any job is known: read-only
+    system and Python files, a few devices, an empty /exercise, a private /tmp (cwd /tmp/work)
+    and /out for the traces, each a size-capped tmpfs. `fill_root` adds the job's files."""
     uid = 0 if userns else UID_BASE + os.getpid()
     base.mkdir(mode=0o700, exist_ok=True)
     mount("tmpfs", base, "tmpfs", MS_NOSUID, "size=4m,nr_inodes=8192,mode=0755")
-    owner = f"mode=0700,uid={uid},gid={uid}"
+    root = Root(base, uid, userns, Root.sizes_for(limits, USUAL_SEEDS))
+    tmp_size, out_size = root.sizes
     # the private /tmp first, so a Python installation or engine that lives under /tmp (a
     # checkout in /tmp, say) is bound on top of it instead of being hidden by it
     (base / TMP.lstrip("/")).mkdir()
-    mount("tmpfs", base / "tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-          f"size={limits.tmpfs_mb}m,nr_inodes=4096,{owner}")
-    for p in ro:
+    mount("tmpfs", base / "tmp", "tmpfs", TMP_FLAGS, f"{tmp_size},{root.owner}")
+    for p in readonly_paths():
         _bind(p, base / p.lstrip("/"), MS_NODEV)
-    for p in job.get("public_files", []):
-        rel = os.path.relpath(os.path.abspath(p), exercise_dir)
-        if os.path.isfile(p) and not os.path.islink(p) and not rel.startswith(".."):
-            _bind(p, base / EXERCISE.lstrip("/") / rel, MS_NODEV | MS_NOEXEC)
     (base / "dev").mkdir()
     for d in DEVICES:
         if os.path.exists(f"/dev/{d}"):
             _bind(f"/dev/{d}", base / "dev" / d, MS_NOEXEC)
-    for d in ("proc", ".oldroot", TMP.lstrip("/"), OUT.lstrip("/")):
+    for d in ("proc", ".oldroot", TMP.lstrip("/"), OUT.lstrip("/"), EXERCISE.lstrip("/")):
         (base / d).mkdir(exist_ok=True)
-    seeds = max(1, len(job.get("seeds", [])))
-    out_opts = f"size={limits.trace_mb * seeds + 1}m,nr_inodes={64 * seeds + 64},{owner}"
+    mount("tmpfs", base / EXERCISE.lstrip("/"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+          f"size={EXERCISE_MB}m,nr_inodes=4096,mode=0755")
     try:        # nosymfollow (Linux >= 5.10): nothing on /out is followed, by anyone
-        mount("tmpfs", base / "out", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW, out_opts)
+        mount("tmpfs", base / "out", "tmpfs", OUT_FLAGS | MS_NOSYMFOLLOW, f"{out_size},{root.owner}")
+        root.out_flags = OUT_FLAGS | MS_NOSYMFOLLOW
     except SandboxError:
-        mount("tmpfs", base / "out", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, out_opts)
+        root.out_flags = OUT_FLAGS
+        mount("tmpfs", base / "out", "tmpfs", OUT_FLAGS, f"{out_size},{root.owner}")
     work = base / WORK.lstrip("/")
     work.mkdir()
-    shutil.copyfile(Path(job["work_dir"]) / job["submission"], work / job["submission"])
-    for p in (work, work / job["submission"]):
-        os.chown(p, uid, uid)
+    os.chown(work, uid, uid)
     mount(None, base, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID)
-    return Root(base, uid, userns)
+    return root
+
+
+def fill_root(root: Root, job: dict, limits) -> None:
+    """Put the job into a built root: copies of the exercise's public files at /exercise (then
+    read-only), the submission in /tmp/work, /tmp and /out resized to the job's limits. Mounts
+    and files made here are seen by a student process that entered the root already."""
+    exercise_dir = os.path.abspath(job["exercise_dir"])
+    for p in readonly_paths():
+        if exercise_dir == p or exercise_dir.startswith(p + "/"):
+            raise SandboxError(0, f"the exercise folder {exercise_dir} lies inside {p}, which the "
+                                  f"sandbox shows to student code; move the course elsewhere")
+    ex = root.path / EXERCISE.lstrip("/")
+    for p in job.get("public_files", []):
+        rel = os.path.relpath(os.path.abspath(p), exercise_dir)
+        if os.path.isfile(p) and not os.path.islink(p) and not rel.startswith(".."):
+            (ex / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, ex / rel)
+            os.chmod(ex / rel, 0o644)
+    mount(None, ex, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    sizes = Root.sizes_for(limits, len(job.get("seeds", [])))
+    for name, flags, old, new in zip(("tmp", "out"), (TMP_FLAGS, root.out_flags), root.sizes, sizes):
+        if new != old:        # a tmpfs resized here is resized in every namespace that mounts it
+            mount(None, root.path / name, None, MS_REMOUNT | flags, new)
+    root.sizes = sizes
+    sub = root.path / WORK.lstrip("/") / job["submission"]
+    shutil.copyfile(Path(job["work_dir"]) / job["submission"], sub)
+    os.chown(sub, root.uid, root.uid)
+
+
+def remove_root(root: Root) -> None:
+    """Unmount a root and remove its mount point (after every process inside has gone)."""
+    _libc.umount2(_b(root.path), MNT_DETACH)
+    try:
+        root.path.rmdir()
+    except OSError:
+        pass
 
 
 def inner_job(job: dict) -> dict:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from _pytest.runner import runtestprotocol
 
-from graders import isolate, phase2, plugin
+from graders import isolate, phase2, plugin, spares
 from graders.trace.store import INFO_FILE, TENSORS_FILE
 
 MAX_MESSAGE = 1 << 20
@@ -75,32 +75,39 @@ class _Server:
         gc.freeze()                      # as in the zygote: children neither scan nor copy this
         collapse_heap()
         self.sock.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
-        items, me = list(session.items), os.getpid()
+        items, me, running, spare = list(session.items), os.getpid(), set(), None
+
+        def run(job, fds, report_w, _prepared):
+            _run_one(session, items, job, fds, report_w)
+
         while True:
+            if spare is None:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                spare = spares.fork(lambda: isolate.detach(me), run)
             try:
                 msg, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 3)
             except OSError:
                 os._exit(0)
             if not msg:
                 os._exit(0)
-            job = json.loads(msg)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                self.sock.close()
-                _run_one(session, items, job, fds, me)
+            job, spare = spare, None
+            handed = job.hand_over(msg, fds)
             for fd in fds:
                 os.close(fd)
-            self.sock.send(json.dumps({"pid": pid}).encode())
-            _, status = os.waitpid(pid, 0)
-            self.sock.send(json.dumps({"status": status, "inner": None}).encode())
+            running.add(job.pid)
+            self.sock.send(json.dumps({"pid": job.pid}).encode())
+            if handed:
+                spare = spares.fork(lambda: isolate.detach(me), run)      # while this job runs
+            inner, status = job.wait_report()
+            self.sock.send(json.dumps({"status": status, "inner": inner}).encode())
+            spares.reap(running)
 
 
-def _run_one(session, items, job: dict, fds: list[int], parent: int) -> None:
+def _run_one(session, items, job: dict, fds: list[int], report_w: int) -> None:
     """In the per-job child: this job's output pipes, its seeds' tests, its results file."""
     try:
-        isolate.take_stdio(fds, parent)
+        isolate.take_stdio(fds, report_w)
         os.chdir(job["tmp_dir"])
         config = session.config
         config._tg_job = {**job, "ready_fd": None}
@@ -111,7 +118,7 @@ def _run_one(session, items, job: dict, fds: list[int], parent: int) -> None:
         for i, item in enumerate(mine):     # the per-test protocol, without pytest's reporting
             runtestprotocol(item, log=False, nextitem=mine[i + 1] if i + 1 < len(mine) else None)
         plugin.write_results(config, len(mine))
-        isolate.flush_and_exit(1 if plugin.failed(config) else 0)
+        isolate.finish(1 if plugin.failed(config) else 0)
     except BaseException:
         traceback.print_exc()
         isolate.flush_and_exit(70)

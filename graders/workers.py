@@ -106,12 +106,14 @@ class Worker:
 class Zygote(Worker):
     """A warm interpreter (`python -m graders.zygote`) of kind "untrusted" or "trusted"."""
 
-    def __init__(self, kind: str, mode: str):
+    def __init__(self, kind: str, mode: str, scratch: str | None = None):
+        """scratch: a folder for the sandboxes' mount points (the pool's; else a new one)."""
         self.kind, self.mode = kind, mode
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log = tempfile.TemporaryFile()
+        scratch = scratch or tempfile.mkdtemp(prefix="tracegrade-zygote-")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "graders.zygote", str(theirs.fileno()), kind, mode],
+            [sys.executable, "-m", "graders.zygote", str(theirs.fileno()), kind, mode, str(scratch)],
             pass_fds=(theirs.fileno(),), env=child_env({"PYTHONPATH": str(PROJECT_ROOT)}), cwd="/",
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
         )

@@ -106,45 +106,64 @@ def threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def serve(sock: socket.socket, kind: str, mode: str) -> None:
-    """Fork one job process per message; report its pid, then how it ended."""
-    from graders import isolate
+def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
+    """Keep one job process forked ahead (graders.spares); hand it each job that comes, report
+    its pid, fork the next one while the job runs, then report how the job ended."""
+    from graders import isolate, spares
 
-    me = os.getpid()
+    me, running, spare = os.getpid(), set(), None
     while True:
+        if spare is None:
+            if threads() != 1:
+                sock.send(json.dumps({"error": f"zygote has {threads()} threads; it must be "
+                                               f"single-threaded to fork"}).encode())
+                return
+            spare = isolate.spare_job(kind, mode, me, scratch)
         try:
             msg, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
         except (ConnectionError, OSError):
             return
         if not msg:
             return
-        job = json.loads(msg)
-        if "session" in job:
-            start_session(sock, job["session"], fds)
+        request = json.loads(msg)
+        if "session" in request:
+            start_session(sock, request["session"], fds)
             continue
-        if threads() != 1 or len(fds) != 3:
-            sock.send(json.dumps({"error": f"zygote has {threads()} threads; it must be single-threaded "
-                                           f"to fork"}).encode())
+        if len(fds) != 3:
+            sock.send(json.dumps({"error": "a job needs three pipes"}).encode())
             return
-        report_r, report_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            sock.close()
-            os.close(report_r)
-            isolate.start_job(job, kind, mode, fds, report_w, me)
-        for fd in (*fds, report_w):
+        job, spare = spare, None
+        handed = job.hand_over(msg, fds)
+        for fd in fds:
             os.close(fd)
-        sock.send(json.dumps({"pid": pid}).encode())
-        _, status = os.waitpid(pid, 0)
-        inner = os.read(report_r, isolate.STATUS.size)
-        os.close(report_r)
-        report = isolate.STATUS.unpack(inner)[0] if len(inner) == isolate.STATUS.size else None
-        sock.send(json.dumps({"status": status, "inner": report}).encode())
+        running.add(job.pid)
+        sock.send(json.dumps({"pid": job.pid}).encode())
+        if handed and threads() == 1:
+            spare = isolate.spare_job(kind, mode, me, scratch)     # while this job runs
+        inner, status = job.wait_report()
+        sock.send(json.dumps({"status": status, "inner": inner}).encode())
+        spares.reap(running)
+        _remove_empty(scratch)
+
+
+def _remove_empty(scratch: Path) -> None:
+    """Remove the mount points of job processes that are gone (they leave them when killed)."""
+    try:
+        names = os.listdir(scratch)
+    except OSError:
+        return
+    for name in names:
+        pid = name.rpartition("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            try:
+                os.rmdir(scratch / name)
+            except OSError:
+                pass
 
 
 def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     """Fork a collected grader session (trusted zygotes only) that talks to the pool on fds[0]."""
-    from graders import sessions
+    from graders import sessions, spares
 
     while True:                                 # reap the sessions that have ended
         try:
@@ -158,7 +177,7 @@ def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
         return
     pid = os.fork()
     if pid == 0:
-        sock.close()
+        spares.close_all_but({0, 1, 2, fds[0]})       # the pool's socket, the spare job's pipes
         os.setsid()
         ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)          # PR_SET_PDEATHSIG, SIGKILL
         if os.getppid() != me:
@@ -170,6 +189,7 @@ def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
 
 def main() -> None:
     fd, kind, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    scratch = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(tempfile.mkdtemp(prefix="tracegrade-zygote-"))
     sock = socket.socket(fileno=fd)         # when the pool goes away, recv() sees EOF: we exit
     os.chdir("/")
     (warm_untrusted if kind == "untrusted" else warm_trusted)()
@@ -177,7 +197,7 @@ def main() -> None:
     gc.freeze()
     collapse_heap()
     sock.send(json.dumps({"ready": True, "pid": os.getpid(), "threads": threads()}).encode())
-    serve(sock, kind, mode)
+    serve(sock, kind, mode, scratch)
 
 
 if __name__ == "__main__":
