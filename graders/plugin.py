@@ -32,6 +32,29 @@ def pytest_configure(config):
     config._tg_job = json.loads(Path(path).read_text(encoding="utf-8")) if path else None
     config._tg_outcomes = {}
     config._tg_cache = {}
+    if not config.pluginmanager.has_plugin("tracegrade-quick-reports"):
+        config.pluginmanager.register(QuickReports(), "tracegrade-quick-reports")
+
+
+def _student_facing(exc) -> bool:
+    """A failure whose message is all a student sees (no traceback needed)."""
+    return isinstance(exc, (Mistake, TraceFormatError)) or (
+        isinstance(exc, AssertionError) and str(exc).split("\nassert")[0].strip() != "")
+
+
+class QuickReports:
+    """Reports for failures a student reads as a message, made without pytest's traceback
+    rendering (it parses and stats every source file of the traceback: ~5 ms a failure)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        exc = call.excinfo.value if call.excinfo else None
+        if not _student_facing(exc):
+            return None
+        return pytest.TestReport(item.nodeid, item.location, keywords={}, outcome="failed",
+                                 longrepr=f"{type(exc).__name__}: {str(exc)[:2000]}",
+                                 when=call.when, sections=[], duration=call.duration,
+                                 start=call.start, stop=call.stop)
 
 
 def _cached(config, key, compute):

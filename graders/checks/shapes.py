@@ -6,7 +6,6 @@ refused the shapes, e.g. BCELoss), target_wrong_axis (a [1, N] row against [N, 1
 """
 from __future__ import annotations
 
-import torch
 
 from graders.trace.store import Trace
 
@@ -58,10 +57,7 @@ def _explain(pred: list[int], target: list[int], raised: bool, loss_name: str) -
         return "target_shape_mismatch", (
             f"{loss_name} stopped with a shape error: the predictions have shape {pred} but the "
             f"target has shape {target}, and {loss_name} needs both shapes to be the same. {fix}")
-    try:
-        grid = list(torch.broadcast_shapes(tuple(pred), tuple(target)))
-    except RuntimeError:
-        grid = None
+    grid = broadcast(pred, target)
     n_pred, n_grid = _numel(pred), _numel(grid) if grid is not None else 0
     if grid is not None and n_grid > n_pred:
         return "target_broadcast", (
@@ -71,6 +67,19 @@ def _explain(pred: list[int], target: list[int], raised: bool, loss_name: str) -
             f"are wrong. {fix}")
     return "target_shape_mismatch", (
         f"Your predictions have shape {pred} but the target has shape {target}. {fix}")
+
+
+def broadcast(a: list[int], b: list[int]) -> list[int] | None:
+    """The shape torch broadcasts a and b to, or None when they do not broadcast (the same
+    rule as torch.broadcast_shapes, whose first call imports sympy: half a second here)."""
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = int(a[-i]) if i <= len(a) else 1
+        y = int(b[-i]) if i <= len(b) else 1
+        if x != y and 1 not in (x, y):
+            return None
+        out.append(y if x == 1 else x)
+    return out[::-1]
 
 
 def _numel(shape: list[int]) -> int:
