@@ -87,6 +87,12 @@ def _exercise(config) -> Exercise:
     return _cached(config, "exercise", lambda: Exercise.load(_job(config)["exercise_dir"]))
 
 
+def _student(config, seed):
+    job = _job(config)
+    folder = Path(job["student_dir"]) / f"seed-{seed}"
+    return _cached(config, ("student", seed), lambda: load_trace(folder, max_bytes=job["max_trace_bytes"]))
+
+
 def _reference(config, seed):
     folder = Path(_job(config)["reference_dir"]) / f"seed-{seed}"
     return _cached(config, ("reference", seed), lambda: load_trace(folder))
@@ -121,10 +127,7 @@ def source(request) -> str:
 
 @pytest.fixture
 def student(request, seed):
-    job = _job(request.config)
-    folder = Path(job["student_dir"]) / f"seed-{seed}"
-    return _cached(request.config, ("student", seed),
-                   lambda: load_trace(folder, max_bytes=job["max_trace_bytes"]))
+    return _student(request.config, seed)
 
 
 @pytest.fixture
@@ -188,5 +191,17 @@ def write_results(config, collected: int) -> None:
     for e in config._tg_outcomes.values():
         e["score"] = e["max_score"] if e["status"] == "passed" else 0.0
         tests.append(e)
-    Path(job["results_file"]).write_text(json.dumps({"tests": tests, "collected": collected}),
-                                         encoding="utf-8")
+    doc = {"tests": tests, "collected": collected, "curves": curves(config, job["seeds"][0])}
+    Path(job["results_file"]).write_text(json.dumps(doc), encoding="utf-8")
+
+
+def curves(config, seed: int, key: str = "loss") -> dict:
+    """Loss curves of the student and the reference for one seed (for plots), from the traces
+    the tests loaded already."""
+    out = {"seed": seed}
+    for who, get in (("student", _student), ("reference", _reference)):
+        try:
+            out[who] = get(config, seed).floats(key)[:1000]
+        except TraceFormatError:
+            out[who] = []
+    return out

@@ -17,7 +17,6 @@ from graders.backends import Backend, ChildRun, ColdBackend
 from graders.errors import GradingError
 from graders.exercise import Exercise
 from graders.results import GradeResult, TestOutcome, Verdict
-from graders.trace.store import TraceFormatError, load_trace
 
 PHASE1_VERDICTS = {
     "syntax_error": Verdict.SYNTAX_ERROR, "exception": Verdict.EXCEPTION,
@@ -216,7 +215,7 @@ class Grader:
             verdict=Verdict.GRADED, score=sum(t.score for t in tests),
             max_score=sum(t.max_score for t in tests), tests=tests, stderr="\n".join(errors),
         )
-        result.traces = curves(tmp / "out", exercise, seeds[0])
+        result.traces = data.get("curves") or {"seed": seeds[0], "student": [], "reference": []}
         return result
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -243,17 +242,6 @@ class Grader:
 
 def reference_meta(exercise: Exercise) -> dict:
     return {"solution_sha": file_sha(exercise.solution), "scenario_sha": file_sha(exercise.scenario)}
-
-
-def curves(out_dir: Path, exercise: Exercise, seed: int, key: str = "loss") -> dict:
-    """Loss curves of the student and the reference for one seed (for plots)."""
-    out = {"seed": seed}
-    for who, folder in (("student", out_dir / f"seed-{seed}"), ("reference", exercise.trace_dir(seed))):
-        try:
-            out[who] = load_trace(folder, max_bytes=exercise.limits.trace_mb << 20).floats(key)[:1000]
-        except TraceFormatError:
-            out[who] = []
-    return out
 
 
 def default_backend() -> Backend:

@@ -29,23 +29,38 @@ MAX_MESSAGE = 1 << 20
 def key(job: dict) -> str | None:
     """What a session depends on: the grader files (and their folders' contents, for helper
     modules), exercise.toml, the reference traces it preloads and the seeds it collects. None
-    when the job cannot use a session."""
+    when the job cannot use a session. (Checked on every job: plain os calls, no pathlib.)"""
     if "all_seeds" not in job or not set(job["seeds"]) <= set(job["all_seeds"]):
         return None
     parts = [json.dumps([sorted(job["graders"]), sorted(job["all_seeds"])])]
-    files = [Path(job["exercise_dir"]) / "exercise.toml"]
-    for folder in sorted({str(Path(g).parent) for g in job["graders"]}):
-        files += sorted(p for p in Path(folder).rglob("*") if "__pycache__" not in p.parts)
+    files = [os.path.join(job["exercise_dir"], "exercise.toml")]
+    for folder in sorted({os.path.dirname(g) for g in job["graders"]}):
+        files += _files_under(folder)
     for seed in sorted(job["all_seeds"]):
-        files += [Path(job["reference_dir"]) / f"seed-{seed}" / name for name in (INFO_FILE, TENSORS_FILE)]
+        files += [os.path.join(job["reference_dir"], f"seed-{seed}", name) for name in (INFO_FILE, TENSORS_FILE)]
     for p in files:
         try:
-            st = p.stat()
+            st = os.stat(p)
             if stat.S_ISREG(st.st_mode):
                 parts.append(f"{p}:{st.st_mtime_ns}:{st.st_size}")
         except OSError:
             parts.append(f"{p}:missing")
     return "\n".join(parts)
+
+
+def _files_under(folder: str) -> list[str]:
+    out = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return out
+    for e in entries:
+        if e.is_dir(follow_symlinks=False):
+            if e.name != "__pycache__":
+                out += _files_under(e.path)
+        else:
+            out.append(e.path)
+    return out
 
 
 def template(job: dict, folder: Path) -> dict:
