@@ -41,11 +41,12 @@ class WarmPool(Backend):
     """Warm zygotes for both phases; phase 1 sandboxed when the machine allows it."""
 
     def __init__(self, size: int | None = None, sandbox_mode: str = "auto", start: int = 1,
-                 use_sessions: bool = True):
+                 use_sessions: bool = True, warm: bool = True):
         """size: zygotes of each kind at most (default: one per core). sandbox_mode: "auto"
         (sandbox when available), "require" (PoolError when not), "userns" (a user namespace
         even as root), or "off" (rlimits, seccomp and timeouts only). start: zygotes of each
-        kind started now (the rest on demand). use_sessions: collected phase-2 sessions."""
+        kind started now (the rest on demand). use_sessions: collected phase-2 sessions.
+        warm=False: zygotes skip their warm-up (for one grading, as the command line does)."""
         avail = sandbox.probe() if sandbox_mode != "off" else None
         if sandbox_mode in ("require", "userns") and not avail.available:
             raise PoolError(f"the sandbox is not available here: {avail.reason}")
@@ -61,6 +62,7 @@ class WarmPool(Backend):
                             else f"warm pool, rlimits and timeouts only (not isolated){why}")
         self.size = size or cores()
         self.use_sessions = use_sessions
+        self.warm = warm
         self._cond = threading.Condition()
         self._idle: dict[str, list[Worker]] = {}
         self._count: dict[str, int] = {}
@@ -73,7 +75,7 @@ class WarmPool(Backend):
         self._closed = False
         for _ in range(min(start, self.size)):
             for kind in ("untrusted", "trusted"):
-                self._release(self._start(kind, lambda k=kind: Zygote(k, self.mode, self._zygote_scratch())))
+                self._release(self._start(kind, lambda k=kind: Zygote(k, self.mode, self._zygote_scratch(), self.warm)))
 
     # ---- workers -----------------------------------------------------------------------------
     def _zygote_scratch(self) -> str:
@@ -155,7 +157,7 @@ class WarmPool(Backend):
         kind = "untrusted" if job["phase"] == 1 else "trusted"
         failures, started = [], 0
         while started < 2 and len(failures) < 2 * self.size + 2:
-            z = self._acquire(kind, lambda: Zygote(kind, self.mode, self._zygote_scratch()))
+            z = self._acquire(kind, lambda: Zygote(kind, self.mode, self._zygote_scratch(), self.warm))
             try:
                 run = z.run(job, wall_seconds, output_bytes)
             except WorkerDied as e:
@@ -202,7 +204,7 @@ class WarmPool(Backend):
         with self._cond:
             self._serial += 1
             folder = self._scratch / f"session-{self._serial}"
-        z = self._acquire("trusted", lambda: Zygote("trusted", self.mode, self._zygote_scratch()))
+        z = self._acquire("trusted", lambda: Zygote("trusted", self.mode, self._zygote_scratch(), self.warm))
         try:
             s = z.start_session(sessions.template(job, folder), key)
         except WorkerDied:
@@ -269,6 +271,9 @@ def require_sandbox() -> sandbox.Availability:
     return avail
 
 
-def make_default_backend() -> Backend:
-    """What `Grader()` uses: the warm pool, sandboxed wherever the machine allows it."""
+def make_default_backend(one_shot: bool = False) -> Backend:
+    """What `Grader()` uses: the warm pool, sandboxed wherever the machine allows it. one_shot:
+    for a command that grades once (one zygote of each kind, no warm-up, no sessions)."""
+    if one_shot:
+        return WarmPool(size=1, use_sessions=False, warm=False)
     return WarmPool()

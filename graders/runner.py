@@ -56,8 +56,9 @@ class Grader:
     """Grades submissions against exercises. Use as a context manager so the backend (a warm
     pool, when there is one) is started once and stopped at the end."""
 
-    def __init__(self, backend: Backend | None = None):
-        self.backend = backend or default_backend()
+    def __init__(self, backend: Backend | None = None, one_shot: bool = False):
+        """one_shot: the default backend set up for a few gradings (the command line)."""
+        self.backend = backend or default_backend(one_shot)
 
     def __enter__(self) -> "Grader":
         return self
@@ -244,10 +245,8 @@ def reference_meta(exercise: Exercise) -> dict:
     return {"solution_sha": file_sha(exercise.solution), "scenario_sha": file_sha(exercise.scenario)}
 
 
-def default_backend() -> Backend:
-    """The warm sandboxed pool where available, else a cold process per job."""
-    try:
-        from graders.pool import make_default_backend  # added with the warm pool
-    except ImportError:
-        return ColdBackend()
-    return make_default_backend()
+def default_backend(one_shot: bool = False) -> Backend:
+    """The sandboxed pool where available (see graders.pool.make_default_backend)."""
+    from graders.pool import make_default_backend
+
+    return make_default_backend(one_shot)

@@ -106,14 +106,16 @@ class Worker:
 class Zygote(Worker):
     """A warm interpreter (`python -m graders.zygote`) of kind "untrusted" or "trusted"."""
 
-    def __init__(self, kind: str, mode: str, scratch: str | None = None):
-        """scratch: a folder for the sandboxes' mount points (the pool's; else a new one)."""
+    def __init__(self, kind: str, mode: str, scratch: str | None = None, warm: bool = True):
+        """scratch: a folder for the sandboxes' mount points (the pool's; else a new one).
+        warm=False skips the warm-up, for a pool that grades once."""
         self.kind, self.mode = kind, mode
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log = tempfile.TemporaryFile()
         scratch = scratch or tempfile.mkdtemp(prefix="tracegrade-zygote-")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "graders.zygote", str(theirs.fileno()), kind, mode, str(scratch)],
+            [sys.executable, "-m", "graders.zygote", str(theirs.fileno()), kind, mode, str(scratch),
+             "warm" if warm else "cold"],
             pass_fds=(theirs.fileno(),), env=child_env({"PYTHONPATH": str(PROJECT_ROOT)}), cwd="/",
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
         )

@@ -1,8 +1,9 @@
 """A zygote of the warm pool: a fresh interpreter that imports torch, pytest and the trace
 library once, warms them up, freezes its heap and then forks one child per job it is sent.
 
-`python -m graders.zygote FD KIND MODE`: FD is a SOCK_SEQPACKET socket to the pool; KIND is
-"untrusted" (phase 1) or "trusted" (phase 2); MODE is "sandbox", "userns" or "plain". It never
+`python -m graders.zygote FD KIND MODE SCRATCH [cold]`: FD is a SOCK_SEQPACKET socket to the pool;
+KIND is "untrusted" (phase 1) or "trusted" (phase 2); MODE is "sandbox", "userns" or "plain";
+SCRATCH a folder for sandbox mount points; "cold" skips the warm-up (a pool that grades once). It never
 reads an exercise, a solution, a trace or a secret itself: its children do, after the fork.
 """
 from __future__ import annotations
@@ -77,6 +78,19 @@ def warm_trusted() -> None:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(args)
     sys.modules.pop("test_warm", None)
+
+
+def import_only(kind: str) -> None:
+    """What a zygote imports, without the warm-up (for a pool that grades once)."""
+    import torch
+
+    torch.set_num_threads(1)
+    if kind == "untrusted":
+        from graders import isolate, phase1, sandbox, scenario, seccomp, trace  # noqa: F401
+    else:
+        import pytest  # noqa: F401
+
+        from graders import checks, phase2, plugin  # noqa: F401
 
 
 def collapse_heap() -> int:
@@ -163,7 +177,7 @@ def _remove_empty(scratch: Path) -> None:
 
 def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     """Fork a collected grader session (trusted zygotes only) that talks to the pool on fds[0]."""
-    from graders import sessions, spares
+    from graders import session_server, spares
 
     while True:                                 # reap the sessions that have ended
         try:
@@ -182,7 +196,7 @@ def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
         ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)          # PR_SET_PDEATHSIG, SIGKILL
         if os.getppid() != me:
             os._exit(70)
-        sessions.serve(template, socket.socket(fileno=fds[0]))
+        session_server.serve(template, socket.socket(fileno=fds[0]))
     os.close(fds[0])
     sock.send(json.dumps({"pid": pid}).encode())
 
@@ -192,10 +206,14 @@ def main() -> None:
     scratch = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(tempfile.mkdtemp(prefix="tracegrade-zygote-"))
     sock = socket.socket(fileno=fd)         # when the pool goes away, recv() sees EOF: we exit
     os.chdir("/")
-    (warm_untrusted if kind == "untrusted" else warm_trusted)()
-    gc.collect()
-    gc.freeze()
-    collapse_heap()
+    warm = len(sys.argv) <= 5 or sys.argv[5] != "cold"
+    if warm:
+        (warm_untrusted if kind == "untrusted" else warm_trusted)()
+        gc.collect()
+        gc.freeze()
+        collapse_heap()
+    else:               # one grading only: what a warm-up saves each later job is not worth it
+        import_only(kind)
     sock.send(json.dumps({"ready": True, "pid": os.getpid(), "threads": threads()}).encode())
     serve(sock, kind, mode, scratch)
 

@@ -33,7 +33,7 @@ def check_cmd(path: Path) -> None:
 
     exercises = _exercises_or_exit(path)
     bad = 0
-    with Grader() as grader:
+    with Grader(one_shot=True) as grader:
         for ex in exercises:
             rep = check_exercise(ex, grader)
             if rep.ok:
@@ -55,7 +55,7 @@ def trace_cmd(path: Path) -> None:
     from graders.runner import Grader
 
     exercises = _exercises_or_exit(path)
-    with Grader() as grader:
+    with Grader(one_shot=True) as grader:
         for ex in exercises:
             try:
                 seeds = grader.record_reference(ex)
@@ -89,7 +89,7 @@ def new_cmd(slug: str, parent: Path, title: str | None, no_trace: bool) -> None:
             f.write_text(re.sub(r"\{\{slug\}\}", slug, text).replace("{{title}}", title), encoding="utf-8")
     click.echo(f"created {dest}")
     if not no_trace:
-        with Grader() as grader:
+        with Grader(one_shot=True) as grader:
             grader.record_reference(Exercise.load(dest))
         click.echo(f"recorded reference traces; next: edit the files, then `tracegrade trace {dest}` "
                    f"and `tracegrade check {dest}`")

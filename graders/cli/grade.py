@@ -34,7 +34,7 @@ def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: 
         except ValueError:
             raise click.UsageError("--seeds: expected auto, public, hidden, all or numbers like 1,2") from None
     try:
-        with Grader() as grader:
+        with Grader(one_shot=True) as grader:
             result = grader.grade(exercise, file.read_bytes(), seeds=seeds)
     except GradingError as e:
         click.echo(f"internal error: {e}", err=True)
