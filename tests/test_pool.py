@@ -227,3 +227,50 @@ except OSError as e:
         r = g.grade(ex, probe, seeds=[42])
     assert r.sandboxed and r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
     assert "CapEff:\\t0000000000000000" in r.stdout and "BLOCKED" in r.stdout and "READ" not in r.stdout
+
+
+def test_re_recorded_reference_traces_take_effect_at_once(pool, tmp_path):
+    import shutil
+    shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
+    ex = Exercise.load(tmp_path / "ex")
+    g = Grader(pool)
+    starter = ex.starter.read_text()
+    first = g.grade(ex, starter, seeds=[42])
+    ex.solution.write_text(starter)              # the instructor records the starter's behaviour
+    g.record_reference(ex, seeds=[42])
+    second = g.grade(ex, starter, seeds=[42])
+    assert second.score > first.score, (outcome(first), outcome(second))
+
+
+def test_one_shot_pool_grades_like_a_fresh_process(ex):
+    source = ex.starter.read_text()
+    with Grader(ColdBackend()) as cold:
+        expected = cold.grade(ex, source, seeds=[42])
+    with Grader(one_shot=True) as once:
+        got = once.grade(ex, source, seeds=[42])
+        assert once.backend.size == 1 and not once.backend.use_sessions
+    assert outcome(got) == outcome(expected)
+
+
+def test_each_job_gets_a_fresh_sandbox(pool, ex):
+    """Sandboxes are prepared ahead of their job: nothing one job leaves in /tmp, in memory or
+    in its process reaches the next one."""
+    probe = '''
+import builtins, os
+print("SEEN", sorted(os.listdir("/tmp")), sorted(os.listdir("/tmp/work")), hasattr(builtins, "mark"))
+open("/tmp/left-behind", "w").write("x")
+builtins.mark = True
+''' + SLOW_GOOD.replace("time.sleep(1.5)", "")
+    g = Grader(pool)
+    for _ in range(4):
+        r = g.grade(ex, probe, seeds=[42])
+        assert r.score == r.max_score
+        assert "SEEN ['work'] ['step.py'] False" in r.stdout, r.stdout
+
+
+def test_light_modules_agree_with_the_engine_on_file_names():
+    """The pool's light modules spell the engine's file names themselves (no torch import)."""
+    from graders import isolate, phase1, sessions
+    from graders.trace import store
+    assert (sessions.INFO_FILE, sessions.TENSORS_FILE) == (store.INFO_FILE, store.TENSORS_FILE)
+    assert isolate.RESULT_FILE == phase1.RESULT_FILE

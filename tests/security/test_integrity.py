@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
+import time
 from pathlib import Path
 
 import pytest
 import torch
 
 import graders
-from tests.security.conftest import GOOD, STARTER, lines
+from tests.security.conftest import GOOD, STARTER, comm_of, host_pids, lines
 
 
 @pytest.fixture(scope="module")
@@ -218,4 +220,24 @@ print("TRACEME", rc)
     for pid in targets:
         assert "TracerPid:\t0" in Path(f"/proc/{pid}/status").read_text()
     assert r.score == lab.full_marks
+    lab.healthy()
+
+
+def test_writing_result_json_early_ends_the_run_without_a_score(lab):
+    """The sandbox counts the student process as finished once result.json is written (its
+    last act): forging it early ends the run at once, and what lingers is killed."""
+    name = "early" + secrets.token_hex(4)
+    src = f"NAME = {name!r}\n" + '''
+import ctypes, json, time
+with open("/out/result.json", "w") as f:
+    json.dump({"verdict": "ok", "score": 11}, f)
+ctypes.CDLL(None).prctl(15, NAME.encode(), 0, 0, 0)
+time.sleep(30)
+''' + GOOD
+    t0 = time.monotonic()
+    r = lab.grade(src)
+    assert time.monotonic() - t0 < 3.5, "the run was not ended when result.json appeared"
+    assert r.score == 0 and r.verdict.value == "crashed", (r.verdict, r.message)
+    time.sleep(0.2)
+    assert [p for p in host_pids() if comm_of(p) == name] == []
     lab.healthy()
