@@ -54,6 +54,10 @@ class _Server:
                 os._exit(0)
             job, spare = spare, None
             handed = job.hand_over(msg, fds)
+            if not handed:                      # it died waiting (killed from outside): anew
+                running.add(job.pid)
+                job = spares.fork(lambda: isolate.detach(me), run)
+                handed = job.hand_over(msg, fds)
             for fd in fds:
                 os.close(fd)
             running.add(job.pid)

@@ -148,6 +148,10 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
             return
         job, spare = spare, None
         handed = job.hand_over(msg, fds)
+        if not handed and threads() == 1:          # it died waiting (killed from outside): anew
+            running.add(job.pid)
+            job = isolate.spare_job(kind, mode, me, scratch)
+            handed = job.hand_over(msg, fds)
         for fd in fds:
             os.close(fd)
         running.add(job.pid)

@@ -274,3 +274,19 @@ def test_light_modules_agree_with_the_engine_on_file_names():
     from graders.trace import store
     assert (sessions.INFO_FILE, sessions.TENSORS_FILE) == (store.INFO_FILE, store.TENSORS_FILE)
     assert isolate.RESULT_FILE == phase1.RESULT_FILE
+
+
+def test_a_job_process_killed_while_waiting_is_replaced(pool, ex):
+    """Job processes are forked ahead of their job; one that dies waiting costs nothing."""
+    import subprocess
+    g = Grader(pool)
+    g.grade(ex, ex.solution.read_text(), seeds=[42])
+    parents = set(pool.zygote_pids("untrusted")) | set(pool.session_pids())
+    waiting = [int(p) for p in subprocess.run(["ps", "-o", "pid=", "--ppid", ",".join(map(str, parents))],
+                                              capture_output=True, text=True).stdout.split()]
+    assert waiting
+    for pid in waiting:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    r = g.grade(ex, ex.solution.read_text(), seeds=[42])
+    assert r.verdict.value == "graded" and r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
