@@ -158,7 +158,10 @@ def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
         if root is not None:
             sandbox.fill_root(root, job, limits)
             inner = sandbox.inner_job(inner)
-        finished = watch.ClosedAfterWriting(root.out if root is not None else job["out_dir"])
+        try:
+            finished = watch.ClosedAfterWriting(root.out if root is not None else job["out_dir"])
+        except (OSError, AttributeError):   # no inotify (instances used up): wait for T's exit
+            finished = None
         if not prepared.student.hand_over(json.dumps(inner).encode(), [1, 2, READY_FD]):
             raise RuntimeError("the student process was gone before its job came")
     except BaseException:
@@ -192,22 +195,28 @@ def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
     os._exit(0)
 
 
-def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting) -> tuple[int, bool]:
+def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting | None) -> tuple[int, bool]:
     """Wait until T has written its result.json (its last act; then it counts as exited with
     status 0, and its slow exit is not waited for) or has ended: (status, whether T was reaped).
     T holds no channel back to W: student code could write into it."""
     student.discard()
-    pidfd = os.pidfd_open(student.pid)
+    try:
+        pidfd = os.pidfd_open(student.pid)
+    except (OSError, AttributeError):       # Linux < 5.3: wait for T's exit
+        if finished is not None:
+            finished.close()
+        return os.waitpid(student.pid, 0)[1], True
     try:
         while True:
-            ready = select.select([finished, pidfd], [], [])[0]
+            ready = select.select([pidfd] + ([finished] if finished is not None else []), [], [])[0]
             if pidfd in ready:
                 return os.waitpid(student.pid, 0)[1], True
             if RESULT_FILE in finished.names():
                 return 0, False
     finally:
         os.close(pidfd)
-        finished.close()
+        if finished is not None:
+            finished.close()
 
 
 def _start_init(lifeline: int) -> int:

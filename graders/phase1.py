@@ -120,7 +120,11 @@ def _in_process_start(e: BaseException) -> bool:
 
 
 def _write(out: Path, result: dict) -> None:
-    (out / RESULT_FILE).write_text(json.dumps(result), encoding="utf-8")
+    """Write result.json whole or not at all (renamed into place: the sandbox copies it out as
+    soon as it appears, even if a process the submission forked also writes one)."""
+    tmp = out / f".{RESULT_FILE}.{os.getpid()}"
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    os.rename(tmp, out / RESULT_FILE)
 
 
 def _is_allocation_failure(e: BaseException) -> bool:

@@ -1,4 +1,5 @@
-"""Notice, without polling, that a file was written and closed in a folder (Linux inotify).
+"""Notice, without polling, that a file was written in a folder: closed after writing, or renamed
+into it (Linux inotify).
 
 The sandbox's job process uses it to learn that the student process has finished its work
 (it writes result.json last) without holding any channel the student code could write to.
@@ -9,20 +10,21 @@ import ctypes
 import os
 import struct
 
-IN_CLOSE_WRITE, IN_Q_OVERFLOW = 0x8, 0x4000
+IN_CLOSE_WRITE, IN_MOVED_TO, IN_Q_OVERFLOW = 0x8, 0x80, 0x4000
 IN_NONBLOCK, IN_CLOEXEC = 0o4000, 0o2000000
 _EVENT = struct.Struct("iIII")          # wd, mask, cookie, len (then len bytes of name)
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
 class ClosedAfterWriting:
-    """Events for files of `folder` closed after writing; `fileno()` for select."""
+    """Events for files of `folder` closed after writing or renamed into it; `fileno()` for
+    select."""
 
     def __init__(self, folder: str | os.PathLike):
         self.fd = _libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
         if self.fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1")
-        if _libc.inotify_add_watch(self.fd, os.fsencode(folder), IN_CLOSE_WRITE) < 0:
+        if _libc.inotify_add_watch(self.fd, os.fsencode(folder), IN_CLOSE_WRITE | IN_MOVED_TO) < 0:
             e = ctypes.get_errno()
             os.close(self.fd)
             raise OSError(e, f"inotify_add_watch {folder}")
@@ -32,7 +34,7 @@ class ClosedAfterWriting:
         return self.fd
 
     def names(self) -> list[str]:
-        """The names closed after writing since the last call (empty when none)."""
+        """The names written (closed or renamed in) since the last call (empty when none)."""
         try:
             data = os.read(self.fd, 64 << 10)
         except BlockingIOError:
