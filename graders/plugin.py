@@ -111,8 +111,8 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture
-def exercise(request) -> Exercise:
-    return _exercise(request.config)
+def exercise(pytestconfig) -> Exercise:
+    return _exercise(pytestconfig)
 
 
 @pytest.fixture
@@ -121,18 +121,19 @@ def tol(exercise) -> dict:
 
 
 @pytest.fixture
-def source(request) -> str:
-    return Path(_job(request.config)["source_file"]).read_text(encoding="utf-8")
+def source(pytestconfig) -> str:
+    return Path(_job(pytestconfig)["source_file"]).read_text(encoding="utf-8")
 
 
 @pytest.fixture
-def student(request, seed):
-    return _student(request.config, seed)
+def student(pytestconfig, seed):
+    # (pytestconfig, not request: pytest builds a new fixture definition for every `request`)
+    return _student(pytestconfig, seed)
 
 
 @pytest.fixture
-def reference(request, seed):
-    return _reference(request.config, seed)
+def reference(pytestconfig, seed):
+    return _reference(pytestconfig, seed)
 
 
 def _title(item) -> str:
