@@ -29,26 +29,32 @@ RESULT_FILE = "result.json"     # graders.phase1 writes it last      # fixed fd 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def flush_and_exit(code: int) -> None:
+def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
+
+
+def flush_and_exit(code: int) -> None:
+    _flush()
     os._exit(code)
+
+
+def close_output() -> None:
+    """Flush and close stdout and stderr: the pool sees the end of the output now."""
+    _flush()
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def finish(code: int, report_fd: int | None = REPORT_FD) -> None:
     """End a job process: flush and close its output (the pool sees the end of it now), report
     `code` as its exit status, then exit (the slow part, which nobody waits for)."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    devnull = os.open("/dev/null", os.O_RDWR)
-    for fd in (1, 2):
-        os.dup2(devnull, fd)
+    close_output()
     if report_fd is not None:
         try:
             os.write(report_fd, STATUS.pack((code & 0xFF) << 8))
@@ -274,21 +280,8 @@ def _run_student(job: dict, fds: list[int], report_w: int, prepared) -> None:
         flush_and_exit(72)
     try:
         from graders import phase1
-        phase1.run(job, on_ready=signal_ready, on_done=_close_output)
+        phase1.run(job, on_ready=signal_ready, on_done=close_output)
         code = 0
     except BaseException:
         code = 1
     finish(code, None)
-
-
-def _close_output() -> None:
-    """Flush and close stdout and stderr: the pool sees the end of the output now."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    devnull = os.open("/dev/null", os.O_RDWR)
-    for fd in (1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)

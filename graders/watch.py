@@ -10,7 +10,7 @@ import ctypes
 import os
 import struct
 
-IN_CLOSE_WRITE, IN_MOVED_TO, IN_Q_OVERFLOW = 0x8, 0x80, 0x4000
+IN_CLOSE_WRITE, IN_MOVED_TO = 0x8, 0x80     # (events lost to an overflow: the exit still counts)
 IN_NONBLOCK, IN_CLOEXEC = 0o4000, 0o2000000
 _EVENT = struct.Struct("iIII")          # wd, mask, cookie, len (then len bytes of name)
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -28,7 +28,6 @@ class ClosedAfterWriting:
             e = ctypes.get_errno()
             os.close(self.fd)
             raise OSError(e, f"inotify_add_watch {folder}")
-        self.overflowed = False
 
     def fileno(self) -> int:
         return self.fd
@@ -41,11 +40,9 @@ class ClosedAfterWriting:
             return []
         out, pos = [], 0
         while pos + _EVENT.size <= len(data):
-            _, mask, _, n = _EVENT.unpack_from(data, pos)
+            _, _, _, n = _EVENT.unpack_from(data, pos)
             raw = data[pos + _EVENT.size:pos + _EVENT.size + n]
             pos += _EVENT.size + n
-            if mask & IN_Q_OVERFLOW:
-                self.overflowed = True
             out.append(raw.split(b"\0", 1)[0].decode("utf-8", "replace"))
         return out
 
