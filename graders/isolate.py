@@ -24,8 +24,8 @@ from graders import child, sandbox, seccomp, spares, watch
 from graders.limits import Limits
 from graders.spares import STATUS
 
-READY_FD, REPORT_FD = 3, 4
-RESULT_FILE = "result.json"     # graders.phase1 writes it last      # fixed fd numbers of the ready pipe and the report to the parent
+READY_FD, REPORT_FD = 3, 4      # fixed fd numbers of the ready pipe and the report to the parent
+RESULT_FILE = "result.json"     # graders.phase1 writes it last
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -255,6 +255,8 @@ def _prepare_student(root: sandbox.Root | None, parent: int, lifeline: int) -> b
         resource.setrlimit(lim, (0, 0))
     if seccomp.supported():
         seccomp.install()
+    elif root is not None:
+        raise sandbox.SandboxError(0, "no seccomp filter for this machine")
     return root is not None
 
 

@@ -75,15 +75,16 @@ class WarmPool(Backend):
         self._closed = False
         for _ in range(min(start, self.size)):
             for kind in ("untrusted", "trusted"):
-                self._release(self._start(kind, lambda k=kind: Zygote(k, self.mode, self._zygote_scratch(), self.warm)))
+                self._release(self._start(kind, lambda k=kind: self._new_zygote(k)))
 
     # ---- workers -----------------------------------------------------------------------------
-    def _zygote_scratch(self) -> str:
+    def _new_zygote(self, kind: str) -> Zygote:
+        """A zygote of kind, with a scratch folder of its own for its sandboxes' mount points."""
         with self._cond:
             self._serial += 1
             folder = self._scratch / f"zygote-{self._serial}"
         folder.mkdir(mode=0o700)
-        return str(folder)
+        return Zygote(kind, self.mode, str(folder), self.warm)
 
     def _start(self, slot: str, make) -> Worker:
         with self._cond:
@@ -157,7 +158,7 @@ class WarmPool(Backend):
         kind = "untrusted" if job["phase"] == 1 else "trusted"
         failures, started = [], 0
         while started < 2 and len(failures) < 2 * self.size + 2:
-            z = self._acquire(kind, lambda: Zygote(kind, self.mode, self._zygote_scratch(), self.warm))
+            z = self._acquire(kind, lambda: self._new_zygote(kind))
             try:
                 run = z.run(job, wall_seconds, output_bytes)
             except WorkerDied as e:
@@ -204,7 +205,7 @@ class WarmPool(Backend):
         with self._cond:
             self._serial += 1
             folder = self._scratch / f"session-{self._serial}"
-        z = self._acquire("trusted", lambda: Zygote("trusted", self.mode, self._zygote_scratch(), self.warm))
+        z = self._acquire("trusted", lambda: self._new_zygote("trusted"))
         try:
             s = z.start_session(sessions.template(job, folder), key)
         except WorkerDied:

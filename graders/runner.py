@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graders.backends import Backend, ChildRun, ColdBackend
+from graders.backends import Backend, ChildRun
 from graders.errors import GradingError
 from graders.exercise import Exercise
 from graders.results import GradeResult, TestOutcome, Verdict

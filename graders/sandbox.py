@@ -95,6 +95,7 @@ class Root:
     userns: bool
     sizes: tuple = ()   # the size options /tmp and /out have now
     out_flags: int = 0  # the mount flags of /out
+    shown: tuple = ()   # the host paths bound read-only inside
 
     @property
     def owner(self) -> str:
@@ -149,13 +150,13 @@ def build_root(limits, base: Path, userns: bool) -> Root:
     uid = 0 if userns else UID_BASE + os.getpid()
     base.mkdir(mode=0o700, exist_ok=True)
     mount("tmpfs", base, "tmpfs", MS_NOSUID, "size=4m,nr_inodes=8192,mode=0755")
-    root = Root(base, uid, userns, Root.sizes_for(limits, USUAL_SEEDS))
+    root = Root(base, uid, userns, Root.sizes_for(limits, USUAL_SEEDS), shown=tuple(readonly_paths()))
     tmp_size, out_size = root.sizes
     # the private /tmp first, so a Python installation or engine that lives under /tmp (a
     # checkout in /tmp, say) is bound on top of it instead of being hidden by it
     (base / TMP.lstrip("/")).mkdir()
     mount("tmpfs", base / "tmp", "tmpfs", TMP_FLAGS, f"{tmp_size},{root.owner}")
-    for p in readonly_paths():
+    for p in root.shown:
         _bind(p, base / p.lstrip("/"), MS_NODEV)
     (base / "dev").mkdir()
     for d in DEVICES:
@@ -183,7 +184,7 @@ def fill_root(root: Root, job: dict, limits) -> None:
     read-only), the submission in /tmp/work, /tmp and /out resized to the job's limits. Mounts
     and files made here are seen by a student process that entered the root already."""
     exercise_dir = os.path.abspath(job["exercise_dir"])
-    for p in readonly_paths():
+    for p in root.shown:
         if exercise_dir == p or exercise_dir.startswith(p + "/"):
             raise SandboxError(0, f"the exercise folder {exercise_dir} lies inside {p}, which the "
                                   f"sandbox shows to student code; move the course elsewhere")

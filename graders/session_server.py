@@ -41,32 +41,21 @@ class _Server:
         def run(job, fds, report_w, _prepared):
             _run_one(session, items, job, fds, report_w)
 
+        def make_spare() -> spares.Spare:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            return spares.fork(lambda: isolate.detach(me), run)
+
         while True:
             if spare is None:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                spare = spares.fork(lambda: isolate.detach(me), run)
+                spare = make_spare()
             try:
                 msg, fds, _, _ = socket.recv_fds(self.sock, MAX_MESSAGE, 3)
             except OSError:
                 os._exit(0)
             if not msg:
                 os._exit(0)
-            job, spare = spare, None
-            handed = job.hand_over(msg, fds)
-            if not handed:                      # it died waiting (killed from outside): anew
-                running.add(job.pid)
-                job = spares.fork(lambda: isolate.detach(me), run)
-                handed = job.hand_over(msg, fds)
-            for fd in fds:
-                os.close(fd)
-            running.add(job.pid)
-            self.sock.send(json.dumps({"pid": job.pid}).encode())
-            if handed:
-                spare = spares.fork(lambda: isolate.detach(me), run)      # while this job runs
-            inner, status = job.wait_report()
-            self.sock.send(json.dumps({"status": status, "inner": inner}).encode())
-            spares.reap(running)
+            spare = spares.run_job(self.sock, spare, msg, fds, make_spare, running)
 
 
 def _run_one(session, items, job: dict, fds: list[int], report_w: int) -> None:

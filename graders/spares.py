@@ -111,6 +111,28 @@ def close_all_but(fds: set[int]) -> None:
         top = max(top, fd + 1)
 
 
+def run_job(sock, spare: Spare, message: bytes, fds: list[int], make_spare, running: set[int]) -> Spare | None:
+    """One job of a warm process that keeps a spare: hand `message` and `fds` to the spare (to a
+    fresh one if it died waiting), tell the pool its pid on `sock`, fork the next spare while
+    the job runs, then tell the pool how the job ended. Returns the next spare (None when it
+    could not be forked: the caller forks one before the next job)."""
+    job = spare
+    handed = job.hand_over(message, fds)
+    if not handed:                      # it died waiting (killed from outside): a fresh one
+        running.add(job.pid)
+        job = make_spare()
+        handed = job.hand_over(message, fds)
+    for fd in fds:
+        os.close(fd)
+    running.add(job.pid)
+    sock.send(json.dumps({"pid": job.pid}).encode())
+    following = make_spare() if handed else None
+    inner, status = job.wait_report()
+    sock.send(json.dumps({"status": status, "inner": inner}).encode())
+    reap(running)
+    return following
+
+
 def reap(pids: set[int]) -> None:
     """Collect the children in pids that have ended (without blocking)."""
     for pid in list(pids):

@@ -126,13 +126,17 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
     from graders import isolate, spares
 
     me, running, spare = os.getpid(), set(), None
+
+    def make_spare() -> spares.Spare:
+        return isolate.spare_job(kind, mode, me, scratch)
+
     while True:
+        if threads() != 1:
+            sock.send(json.dumps({"error": f"zygote has {threads()} threads; it must be "
+                                           f"single-threaded to fork"}).encode())
+            return
         if spare is None:
-            if threads() != 1:
-                sock.send(json.dumps({"error": f"zygote has {threads()} threads; it must be "
-                                               f"single-threaded to fork"}).encode())
-                return
-            spare = isolate.spare_job(kind, mode, me, scratch)
+            spare = make_spare()
         try:
             msg, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
         except (ConnectionError, OSError):
@@ -146,21 +150,7 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
         if len(fds) != 3:
             sock.send(json.dumps({"error": "a job needs three pipes"}).encode())
             return
-        job, spare = spare, None
-        handed = job.hand_over(msg, fds)
-        if not handed and threads() == 1:          # it died waiting (killed from outside): anew
-            running.add(job.pid)
-            job = isolate.spare_job(kind, mode, me, scratch)
-            handed = job.hand_over(msg, fds)
-        for fd in fds:
-            os.close(fd)
-        running.add(job.pid)
-        sock.send(json.dumps({"pid": job.pid}).encode())
-        if handed and threads() == 1:
-            spare = isolate.spare_job(kind, mode, me, scratch)     # while this job runs
-        inner, status = job.wait_report()
-        sock.send(json.dumps({"status": status, "inner": inner}).encode())
-        spares.reap(running)
+        spare = spares.run_job(sock, spare, msg, fds, make_spare, running)
         _remove_empty(scratch)
 
 
@@ -181,7 +171,7 @@ def _remove_empty(scratch: Path) -> None:
 
 def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     """Fork a collected grader session (trusted zygotes only) that talks to the pool on fds[0]."""
-    from graders import session_server, spares
+    from graders import isolate, session_server, spares
 
     while True:                                 # reap the sessions that have ended
         try:
@@ -196,10 +186,7 @@ def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     pid = os.fork()
     if pid == 0:
         spares.close_all_but({0, 1, 2, fds[0]})       # the pool's socket, the spare job's pipes
-        os.setsid()
-        ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)          # PR_SET_PDEATHSIG, SIGKILL
-        if os.getppid() != me:
-            os._exit(70)
+        isolate.detach(me)
         session_server.serve(template, socket.socket(fileno=fds[0]))
     os.close(fds[0])
     sock.send(json.dumps({"pid": pid}).encode())
