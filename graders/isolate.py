@@ -102,7 +102,7 @@ def signal_ready() -> None:
 def spare_job(kind: str, mode: str, zygote: int, scratch: Path) -> spares.Spare:
     """Fork the next job process of a zygote, prepared as far as it can be without its job."""
     if kind == "trusted":
-        return spares.fork(lambda: detach(zygote), _run_trusted)
+        return spares.fork(lambda: (spares.set_name("tg-grader"), detach(zygote)), _run_trusted)
     return spares.fork(lambda: _prepare_untrusted(mode, zygote, scratch), _run_untrusted)
 
 
@@ -132,6 +132,7 @@ class _Prepared:
 
 def _prepare_untrusted(mode: str, zygote: int, scratch: Path) -> _Prepared:
     """W before its job: namespaces, the root, PID 1 and the waiting student process T."""
+    spares.set_name("tg-job")
     detach(zygote)
     life_r, life_w = os.pipe()
     root = init = None
@@ -245,6 +246,7 @@ def _start_init(lifeline: int) -> int:
 def _prepare_student(root: sandbox.Root | None, parent: int, lifeline: int) -> bool:
     """T before its job: in the sandbox, enter the new root and drop privileges; seccomp.
     Returns whether T is sandboxed."""
+    spares.set_name("tg-student")
     if root is not None:                # (unsandboxed, T stays in W's group: one kill ends both)
         os.setsid()
         sandbox.enter_root(root)

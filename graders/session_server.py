@@ -44,7 +44,7 @@ class _Server:
         def make_spare() -> spares.Spare:
             sys.stdout.flush()
             sys.stderr.flush()
-            return spares.fork(lambda: isolate.detach(me), run)
+            return spares.fork(lambda: (spares.set_name("tg-grader"), isolate.detach(me)), run)
 
         while True:
             if spare is None:

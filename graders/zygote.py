@@ -187,6 +187,7 @@ def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     if pid == 0:
         spares.close_all_but({0, 1, 2, fds[0]})       # the pool's socket, the spare job's pipes
         isolate.detach(me)
+        spares.set_name("tg-session")
         session_server.serve(template, socket.socket(fileno=fds[0]))
     os.close(fds[0])
     sock.send(json.dumps({"pid": pid}).encode())
@@ -196,6 +197,8 @@ def main() -> None:
     fd, kind, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     scratch = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(tempfile.mkdtemp(prefix="tracegrade-zygote-"))
     sock = socket.socket(fileno=fd)         # when the pool goes away, recv() sees EOF: we exit
+    from graders.spares import set_name
+    set_name(f"tg-zygote-{kind[0]}")
     os.chdir("/")
     warm = len(sys.argv) <= 5 or sys.argv[5] != "cold"
     if warm:
