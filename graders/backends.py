@@ -42,6 +42,7 @@ class Backend(ABC):
 
     sandboxed: bool = False
     description: str = ""
+    streams: bool = False       # phase 2 may run alongside phase 1 (graders.stream)
 
     @abstractmethod
     def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun: ...

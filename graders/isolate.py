@@ -20,7 +20,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders import child, sandbox, seccomp, spares, watch
+from graders import child, sandbox, seccomp, spares, stream, watch
 from graders.limits import Limits
 from graders.spares import STATUS
 
@@ -178,7 +178,13 @@ def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
     for fd in (1, 2, READY_FD):
         os.dup2(devnull, fd)
     student = prepared.student
-    status, reaped = _wait_student(student, finished)
+    collected: set[int] = set()
+    seeds = {stream.seed_folder(s): int(s) for s in job["seeds"]}
+
+    def arrived(name: str) -> None:         # a seed's trace is whole: out to phase 2 now
+        if root is not None and name in seeds:
+            sandbox.collect_seed(root, job, seeds[name], limits.trace_mb << 20, collected)
+    status, reaped = _wait_student(student, finished, arrived)
     if root is not None:
         # PID 1 goes: the kernel kills all that T left behind. Its exit completes once T is
         # reaped, after the report: T's (slow) exit is not waited for, and nothing in the
@@ -186,7 +192,7 @@ def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
         os.kill(prepared.init, signal.SIGKILL)
         if not reaped:
             os.kill(student.pid, signal.SIGKILL)
-        sandbox.collect_outputs(root, job, limits.trace_mb << 20)
+        sandbox.collect_outputs(root, job, limits.trace_mb << 20, collected)
     os.write(REPORT_FD, STATUS.pack(status))
     os.close(REPORT_FD)
     if root is None:
@@ -202,10 +208,12 @@ def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
     os._exit(0)
 
 
-def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting | None) -> tuple[int, bool]:
+def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting | None,
+                  arrived=lambda name: None) -> tuple[int, bool]:
     """Wait until T has written its result.json (its last act; then it counts as exited with
     status 0, and its slow exit is not waited for) or has ended: (status, whether T was reaped).
-    T holds no channel back to W: student code could write into it."""
+    arrived(name) for each other file or folder T renames into /out meanwhile. T holds no
+    channel back to W: student code could write into it."""
     student.discard()
     try:
         pidfd = os.pidfd_open(student.pid)
@@ -216,8 +224,11 @@ def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting | No
             ready = select.select([pidfd] + ([finished] if finished is not None else []), [], [])[0]
             if pidfd in ready:
                 return os.waitpid(student.pid, 0)[1], True
-            if RESULT_FILE in finished.names():
+            names = finished.names()
+            if RESULT_FILE in names:
                 return 0, False
+            for name in names:
+                arrived(name)
     finally:
         os.close(pidfd)     # (not `finished`: closing an inotify instance waits for an SRCU
         # grace period, 6 to 15 ms here; the process's exit closes it, after the report)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from graders import stream
 from graders import trace as tr
 from graders.limits import Limits
 from graders.scenario import MissingName, ScenarioContext, compile_submission, load_scenario
@@ -72,7 +73,8 @@ def run(job: dict, on_ready=lambda: None, on_done=lambda: None) -> None:
             rec.trace.meta.update({"seed": seed, "torch": torch.__version__,
                                    "dtype": str(torch.get_default_dtype())})
             rec.trace.meta.update(job.get("meta", {}))
-            tr.save_trace(rec.trace, out / f"seed-{seed}")
+            tr.save_trace(rec.trace, out / stream.part_folder(seed))
+            os.rename(out / stream.part_folder(seed), out / stream.seed_folder(seed))  # whole
             result["seeds"].append(seed)
     except SyntaxError as e:
         result = {"verdict": "syntax_error", "line": e.lineno,

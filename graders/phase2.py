@@ -40,8 +40,14 @@ def pytest_args(job: dict) -> list[str]:
 
 
 def run(job: dict) -> int:
-    """Run pytest on the job's grader files; the plugin writes job['results_file']."""
+    """Run pytest on the job's grader files; the plugin writes job['results_file']. A streamed
+    job (graders.stream) waits for phase 1 to end first, and grades nothing when it failed."""
     import pytest
+
+    from graders import stream
+
+    if job.get("streamed") and not stream.Feed(job["student_dir"]).wait():
+        return 0
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     return int(pytest.main(pytest_args(job)))

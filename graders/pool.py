@@ -62,6 +62,7 @@ class WarmPool(Backend):
                             else f"warm pool, rlimits and timeouts only (not isolated){why}")
         self.size = size or cores()
         self.use_sessions = use_sessions
+        self.streams = use_sessions     # a collected session grades each seed as it comes
         self.warm = warm
         self._cond = threading.Condition()
         self._idle: dict[str, list[Worker]] = {}

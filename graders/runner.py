@@ -10,9 +10,11 @@ import json
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+from graders import stream
 from graders.backends import Backend, ChildRun
 from graders.errors import GradingError
 from graders.exercise import Exercise
@@ -88,14 +90,26 @@ class Grader:
                                    f"Run `tracegrade trace {exercise.path}`.")
         with tempfile.TemporaryDirectory(prefix="tracegrade-") as tmp:
             tmp = Path(tmp)
-            run1, res1 = self._phase1(exercise, text, seed_list, tmp)
-            early = self._phase1_verdict(exercise, run1, res1, seed_list, tmp / "out")
+            (tmp / "out").mkdir()
+            # where the backend can, phase 2 starts now and grades each seed as it comes
+            alongside = (_InThread(lambda: self._phase2(exercise, text, seed_list, tmp, streamed=True))
+                         if getattr(self.backend, "streams", False) else None)
+            early = GradingError("phase 1 did not finish")
+            try:
+                run1, res1 = self._phase1(exercise, text, seed_list, tmp)
+                early = self._phase1_verdict(exercise, run1, res1, seed_list, tmp / "out")
+            finally:
+                if alongside is not None:
+                    stream.end(tmp / "out", stream.OK if early is None else stream.ABORT)
+                    streamed = alongside.result(raise_error=early is None)
             if early is not None:
                 verdict, message = early
                 r = self._verdict(exercise, verdict, message, seed_list, t0)
                 r.stdout, r.stderr = run1.stdout, run1.stderr
                 return r
-            result = self._phase2(exercise, text, seed_list, tmp)
+            result = streamed if alongside is not None else None
+            if result is None:       # not streamed, or the stream ran out of time waiting
+                result = self._phase2(exercise, text, seed_list, tmp)
         result.stdout, result.stderr = run1.stdout, run1.stderr + result.stderr
         result.execution_time = time.monotonic() - t0
         result.seeds = seed_list
@@ -125,7 +139,7 @@ class Grader:
     def _phase1(self, exercise: Exercise, text: str, seeds, tmp: Path, meta=None):
         work, out = tmp / "work", tmp / "out"
         work.mkdir()
-        out.mkdir()
+        out.mkdir(exist_ok=True)
         (work / exercise.submission).write_text(text, encoding="utf-8")
         job = {
             "phase": 1, "tmp_dir": str(tmp), "work_dir": str(work), "out_dir": str(out),
@@ -181,8 +195,11 @@ class Grader:
                 return Verdict.CRASHED, "Your code interfered with the grader and the run was discarded."
         return None
 
-    def _phase2(self, exercise: Exercise, text: str, seeds, tmp: Path) -> GradeResult:
-        p2 = tmp / "phase2"
+    def _phase2(self, exercise: Exercise, text: str, seeds, tmp: Path,
+                streamed: bool = False) -> GradeResult | None:
+        """Run the graders. streamed: alongside phase 1, each seed as its trace arrives
+        (graders.stream); None when phase 1 failed or the run timed out waiting for it."""
+        p2 = tmp / ("phase2-streamed" if streamed else "phase2")
         p2.mkdir()
         source_file = p2 / exercise.submission
         source_file.write_text(text, encoding="utf-8")
@@ -192,14 +209,16 @@ class Grader:
             "all_seeds": list(exercise.seeds),
             "student_dir": str(tmp / "out"), "reference_dir": str(exercise.traces_dir),
             "source_file": str(source_file), "results_file": str(p2 / "results.json"),
-            "max_trace_bytes": exercise.limits.trace_mb << 20,
+            "max_trace_bytes": exercise.limits.trace_mb << 20, "streamed": streamed,
         }
         job_file = p2 / "job.json"
         job["job_file"] = str(job_file)
         job_file.write_text(json.dumps(job), encoding="utf-8")
-        run = self.backend.run(job, wall_seconds=PHASE2_WALL_SECONDS, output_bytes=1 << 20)
+        wall = PHASE2_WALL_SECONDS + (exercise.limits.wall_seconds if streamed else 0)
+        run = self.backend.run(job, wall_seconds=wall, output_bytes=1 << 20)
         rfile = p2 / "results.json"
-        if not rfile.is_file():
+        if streamed and (run.timed_out or not rfile.is_file()):
+            return None
             raise GradingError(f"the graders of {exercise.slug} did not report (exit {run.returncode}, "
                                f"signal {run.signal}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
         data = json.loads(rfile.read_text(encoding="utf-8"))
@@ -239,6 +258,28 @@ class Grader:
                            tests=[TestOutcome(name=verdict.title, score=0.0, max_score=exercise.points,
                                               status="failed", message=message,
                                               diagnosis=verdict.value)])
+
+
+class _InThread:
+    """fn() running in a thread of its own; result() waits for it."""
+
+    def __init__(self, fn):
+        self._box: dict = {}
+        self._thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn) -> None:
+        try:
+            self._box["value"] = fn()
+        except BaseException as e:
+            self._box["error"] = e
+
+    def result(self, raise_error: bool = True):
+        """fn's return value (None when it raised and not raise_error)."""
+        self._thread.join()
+        if "error" in self._box and raise_error:
+            raise self._box["error"]
+        return self._box.get("value")
 
 
 def reference_meta(exercise: Exercise) -> dict:

@@ -19,6 +19,8 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders import stream
+
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -284,25 +286,37 @@ def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
         os.close(out)
 
 
-def collect_outputs(root: Root, job: dict, trace_bytes: int) -> None:
-    """Copy result.json and seed-N/trace.{json,safetensors} from the sandbox's /out to the host
-    out_dir: regular files only, never through a symlink, each under its size cap."""
-    host = Path(job["out_dir"])
+def collect_outputs(root: Root, job: dict, trace_bytes: int, collected: set[int]) -> None:
+    """Copy result.json and the seeds' traces not collected yet from the sandbox's /out to the
+    host out_dir (see collect_seed)."""
     top = os.open(root.out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
-        _copy_capped(top, "result.json", host / "result.json", RESULT_BYTES)
-        for seed in job["seeds"]:
-            try:
-                d = os.open(f"seed-{int(seed)}", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
-            except OSError:
-                continue
-            try:
-                for name in ("trace.json", "trace.safetensors"):
-                    _copy_capped(d, name, host / f"seed-{int(seed)}" / name, trace_bytes)
-            finally:
-                os.close(d)
+        _copy_capped(top, "result.json", Path(job["out_dir"]) / "result.json", RESULT_BYTES)
     finally:
         os.close(top)
+    for seed in job["seeds"]:
+        collect_seed(root, job, int(seed), trace_bytes, collected)
+
+
+def collect_seed(root: Root, job: dict, seed: int, trace_bytes: int, collected: set[int]) -> None:
+    """Copy seed-N/trace.{json,safetensors} from the sandbox's /out to the host out_dir, once
+    (added to collected): regular files only, never through a symlink, each under its size cap;
+    the host folder appears whole (graders.stream)."""
+    if seed in collected:
+        return
+    collected.add(seed)
+    host = Path(job["out_dir"])
+    try:
+        d = os.open(f"{root.out}/{stream.seed_folder(seed)}", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        for name in ("trace.json", "trace.safetensors"):
+            _copy_capped(d, name, host / stream.part_folder(seed) / name, trace_bytes)
+    finally:
+        os.close(d)
+    if (host / stream.part_folder(seed)).is_dir():
+        os.rename(host / stream.part_folder(seed), host / stream.seed_folder(seed))
 
 
 # ---- can we? ---------------------------------------------------------------------------------

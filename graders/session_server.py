@@ -13,7 +13,7 @@ import traceback
 import pytest
 from _pytest.runner import runtestprotocol
 
-from graders import isolate, phase2, plugin, spares
+from graders import isolate, phase2, plugin, spares, stream
 
 MAX_MESSAGE = 1 << 20
 
@@ -66,16 +66,29 @@ def _run_one(session, items, job: dict, fds: list[int], report_w: int) -> None:
         config = session.config
         config._tg_job = {**job, "ready_fd": None}
         config._tg_outcomes = {}
-        seeds = set(job["seeds"])
-        mine = [it for it in items if _seed(it) in seeds or _seed(it) is None]
+        groups = _by_seed(items, job["seeds"])
+        mine = [it for _, group in groups for it in group]
+        feed = stream.Feed(job["student_dir"]) if job.get("streamed") else None
         isolate.signal_ready()
-        for i, item in enumerate(mine):     # the per-test protocol, without pytest's reporting
-            runtestprotocol(item, log=False, nextitem=mine[i + 1] if i + 1 < len(mine) else None)
+        done = 0
+        for seed, group in groups:
+            if feed is not None and not feed.wait(seed):
+                isolate.finish(0)           # phase 1 failed: nothing to grade
+            for item in group:              # the per-test protocol, without pytest's reporting
+                done += 1
+                runtestprotocol(item, log=False, nextitem=mine[done] if done < len(mine) else None)
         plugin.write_results(config, len(mine))
         isolate.finish(1 if plugin.failed(config) else 0)
     except BaseException:
         traceback.print_exc()
         isolate.flush_and_exit(70)
+
+
+def _by_seed(items, seeds) -> list[tuple[int | None, list]]:
+    """The job's tests in groups of one seed each, in the order of seeds (so that a streamed
+    job grades each seed's trace as it comes), then the tests of no particular seed."""
+    groups = [(s, [it for it in items if _seed(it) == s]) for s in seeds]
+    return groups + [(None, [it for it in items if _seed(it) is None])]
 
 
 def _seed(item):
