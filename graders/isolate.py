@@ -99,11 +99,12 @@ def signal_ready() -> None:
     child.signal_ready(READY_FD)
 
 
-def spare_job(kind: str, mode: str, zygote: int, scratch: Path) -> spares.Spare:
-    """Fork the next job process of a zygote, prepared as far as it can be without its job."""
+def spare_job(kind: str, mode: str, zygote: int, scratch: Path, likely: dict | None = None) -> spares.Spare:
+    """Fork the next job process of a zygote, prepared as far as it can be without its job;
+    likely: the previous job, whose exercise's public files the sandbox holds ahead."""
     if kind == "trusted":
         return spares.fork(lambda: (spares.set_name("tg-grader"), detach(zygote)), _run_trusted)
-    return spares.fork(lambda: _prepare_untrusted(mode, zygote, scratch), _run_untrusted)
+    return spares.fork(lambda: _prepare_untrusted(mode, zygote, scratch, likely), _run_untrusted)
 
 
 def _run_trusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
@@ -130,8 +131,9 @@ class _Prepared:
     lifeline: int
 
 
-def _prepare_untrusted(mode: str, zygote: int, scratch: Path) -> _Prepared:
-    """W before its job: namespaces, the root, PID 1 and the waiting student process T."""
+def _prepare_untrusted(mode: str, zygote: int, scratch: Path, likely: dict | None) -> _Prepared:
+    """W before its job: namespaces, the root (with the public files of the likely job's
+    exercise), PID 1 and the waiting student process T."""
     spares.set_name("tg-job")
     detach(zygote)
     life_r, life_w = os.pipe()
@@ -139,6 +141,11 @@ def _prepare_untrusted(mode: str, zygote: int, scratch: Path) -> _Prepared:
     if mode != "plain":
         sandbox.enter_namespaces(userns=(mode == "userns"))
         root = sandbox.build_root(Limits(), scratch / f"sandbox-{os.getpid()}", mode == "userns")
+        if likely and "exercise_dir" in likely:
+            try:
+                sandbox.put_public(root, likely["exercise_dir"], likely.get("public_files", []))
+            except (OSError, sandbox.SandboxError):
+                pass                        # a guess only: the job copies its own files
         init = _start_init(life_r)
     me = os.getpid()
     student = spares.fork(lambda: _prepare_student(root, me, life_r), _run_student, keep=(life_r,))

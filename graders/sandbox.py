@@ -98,6 +98,7 @@ class Root:
     sizes: tuple = ()   # the size options /tmp and /out have now
     out_flags: int = 0  # the mount flags of /out
     shown: tuple = ()   # the host paths bound read-only inside
+    public: tuple = ()  # what /exercise holds: (exercise folder, public files with their stat)
 
     @property
     def owner(self) -> str:
@@ -182,22 +183,11 @@ def build_root(limits, base: Path, userns: bool) -> Root:
 
 
 def fill_root(root: Root, job: dict, limits) -> None:
-    """Put the job into a built root: copies of the exercise's public files at /exercise (then
-    read-only), the submission in /tmp/work, /tmp and /out resized to the job's limits. Mounts
-    and files made here are seen by a student process that entered the root already."""
-    exercise_dir = os.path.abspath(job["exercise_dir"])
-    for p in root.shown:
-        if exercise_dir == p or exercise_dir.startswith(p + "/"):
-            raise SandboxError(0, f"the exercise folder {exercise_dir} lies inside {p}, which the "
-                                  f"sandbox shows to student code; move the course elsewhere")
-    ex = root.path / EXERCISE.lstrip("/")
-    for p in job.get("public_files", []):
-        rel = os.path.relpath(os.path.abspath(p), exercise_dir)
-        if os.path.isfile(p) and not os.path.islink(p) and not rel.startswith(".."):
-            (ex / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p, ex / rel)
-            os.chmod(ex / rel, 0o644)
-    mount(None, ex, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    """Put the job into a built root: copies of the exercise's public files at /exercise (read-
+    only; already there when put_public guessed them), the submission in /tmp/work, /tmp and
+    /out resized to the job's limits. Mounts and files made here are seen by a student process
+    that entered the root already."""
+    put_public(root, job["exercise_dir"], job.get("public_files", []))
     sizes = Root.sizes_for(limits, len(job.get("seeds", [])))
     for name, flags, old, new in zip(("tmp", "out"), (TMP_FLAGS, root.out_flags), root.sizes, sizes):
         if new != old:        # a tmpfs resized here is resized in every namespace that mounts it
@@ -206,6 +196,41 @@ def fill_root(root: Root, job: dict, limits) -> None:
     sub = root.path / WORK.lstrip("/") / job["submission"]
     shutil.copyfile(Path(job["work_dir"]) / job["submission"], sub)
     os.chown(sub, root.uid, root.uid)
+
+
+def put_public(root: Root, exercise_dir: str, files: list[str]) -> None:
+    """Copy an exercise's public files (regular files inside exercise_dir only) to the root's
+    /exercise, read-only; nothing to do when it holds these very files already (same paths,
+    sizes and times: a job process copies its zygote's previous exercise ahead)."""
+    exercise_dir = os.path.abspath(exercise_dir)
+    for p in root.shown:
+        if exercise_dir == p or exercise_dir.startswith(p + "/"):
+            raise SandboxError(0, f"the exercise folder {exercise_dir} lies inside {p}, which the "
+                                  f"sandbox shows to student code; move the course elsewhere")
+    found = []
+    for p in files:
+        rel = os.path.relpath(os.path.abspath(p), exercise_dir)
+        try:
+            st = os.lstat(p)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and not rel.startswith(".."):
+            found.append((rel, st.st_size, st.st_mtime_ns, p))
+    public = (exercise_dir, tuple(found))
+    if public == root.public:
+        return
+    ex = root.path / EXERCISE.lstrip("/")
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    if root.public:                             # another exercise's files: out with them
+        mount(None, ex, None, MS_REMOUNT | flags)
+        for entry in os.scandir(ex):
+            shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.unlink(entry.path)
+    for rel, _size, _mtime, p in found:
+        (ex / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, ex / rel)
+        os.chmod(ex / rel, 0o644)
+    mount(None, ex, None, MS_REMOUNT | MS_RDONLY | flags)
+    root.public = public
 
 
 def remove_root(root: Root) -> None:

@@ -127,10 +127,10 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
     its pid, fork the next one while the job runs, then report how the job ended."""
     from graders import isolate, spares
 
-    me, running, spare = os.getpid(), set(), None
+    me, running, spare, likely = os.getpid(), set(), None, None
 
     def make_spare() -> spares.Spare:
-        return isolate.spare_job(kind, mode, me, scratch)
+        return isolate.spare_job(kind, mode, me, scratch, likely)
 
     while True:
         if threads() != 1:
@@ -146,6 +146,8 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
         if not msg:
             return
         request = json.loads(msg)
+        if kind == "untrusted":     # the next job is likely for the same exercise
+            likely = {k: request.get(k) for k in ("exercise_dir", "public_files")}
         if "session" in request:
             start_session(sock, request["session"], fds)
             continue

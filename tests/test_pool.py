@@ -290,3 +290,28 @@ def test_a_job_process_killed_while_waiting_is_replaced(pool, ex):
     time.sleep(0.2)
     r = g.grade(ex, ex.solution.read_text(), seeds=[42])
     assert r.verdict.value == "graded" and r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
+
+
+def test_the_sandbox_shows_the_public_files_of_the_job_s_own_exercise(pool, tmp_path):
+    """A sandbox holds its zygote's previous exercise ahead of its job: another exercise, or an
+    edited one, must still show exactly its own public files."""
+    import shutil
+    exercises = {}
+    for name in ("a", "b"):
+        shutil.copytree(EXERCISES / "one-training-step", tmp_path / name)
+        (tmp_path / name / "README.md").write_text(f"marker-{name}\n")
+        data = tmp_path / name / "data"
+        data.mkdir(exist_ok=True)
+        (data / f"only-{name}.txt").write_text(name)
+        exercises[name] = Exercise.load(tmp_path / name)
+    probe = '''
+import os
+print("SHOWN", open("/exercise/README.md").read().strip(), sorted(os.listdir("/exercise/data")))
+''' + SLOW_GOOD.replace("time.sleep(1.5)", "")
+    g = Grader(pool)
+    for name in ("a", "a", "b", "a", "b", "b"):
+        r = g.grade(exercises[name], probe, seeds=[42])
+        assert f"SHOWN marker-{name} ['only-{name}.txt']" in r.stdout, (name, r.stdout)
+    (tmp_path / "b" / "README.md").write_text("marker-b, edited\n")
+    r = g.grade(exercises["b"], probe, seeds=[42])
+    assert "SHOWN marker-b, edited ['only-b.txt']" in r.stdout, r.stdout
