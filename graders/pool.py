@@ -62,7 +62,7 @@ class WarmPool(Backend):
                             else f"warm pool, rlimits and timeouts only (not isolated){why}")
         self.size = size or cores()
         self.use_sessions = use_sessions
-        self.streams = use_sessions     # a collected session grades each seed as it comes
+        self.stream_when_idle = use_sessions    # see streams
         self.warm = warm
         self._cond = threading.Condition()
         self._idle: dict[str, list[Worker]] = {}
@@ -77,6 +77,17 @@ class WarmPool(Backend):
         for _ in range(min(start, self.size)):
             for kind in ("untrusted", "trusted"):
                 self._release(self._start(kind, lambda k=kind: self._new_zygote(k)))
+
+    @property
+    def streams(self) -> bool:
+        """Whether a grading starting now runs phase 2 alongside its phase 1 (graders.stream):
+        only while a core is idle for it (with every core busy it saves no time, and running
+        both phases at once costs some CPU)."""
+        if not self.stream_when_idle:
+            return False
+        with self._cond:
+            busy = self._count.get("untrusted", 0) - len(self._idle.get("untrusted", []))
+        return busy + 1 < cores()
 
     # ---- workers -----------------------------------------------------------------------------
     def _new_zygote(self, kind: str) -> Zygote:
