@@ -81,13 +81,12 @@ class WarmPool(Backend):
     @property
     def streams(self) -> bool:
         """Whether a grading starting now runs phase 2 alongside its phase 1 (graders.stream):
-        only while a core is idle for it (with every core busy it saves no time, and running
-        both phases at once costs some CPU)."""
-        if not self.stream_when_idle:
+        only when no other job is running, on two cores or more (with every core busy it saves
+        no time, and running both phases at once costs some CPU)."""
+        if not self.stream_when_idle or cores() < 2:
             return False
         with self._cond:
-            busy = self._count.get("untrusted", 0) - len(self._idle.get("untrusted", []))
-        return busy + 1 < cores()
+            return all(n == len(self._idle.get(slot, ())) for slot, n in self._count.items())
 
     # ---- workers -----------------------------------------------------------------------------
     def _new_zygote(self, kind: str) -> Zygote:
