@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import threading
 import weakref
 from collections import OrderedDict
 from pathlib import Path
 
-from graders import sandbox, sessions
+from graders import sandbox, scratch, sessions
 from graders.backends import Backend, ChildRun
 from graders.errors import GradingError
 from graders.workers import Session, Worker, WorkerDied, Zygote
@@ -70,7 +69,7 @@ class WarmPool(Backend):
         self._all: dict[Worker, str] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()   # session keys, least recent first
         self._unusable: set[str] = set()                     # session keys that did not collect
-        self._scratch = Path(tempfile.mkdtemp(prefix="tracegrade-pool-"))
+        self._scratch = Path(scratch.make("tracegrade-pool-"))
         weakref.finalize(self, shutil.rmtree, self._scratch, True)     # also if close() is never called
         self._serial = 0
         self._closed = False

@@ -9,12 +9,11 @@ import hashlib
 import json
 import shutil
 import signal
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from graders import stream
+from graders import scratch, stream
 from graders.backends import Backend, ChildRun
 from graders.errors import GradingError
 from graders.exercise import Exercise
@@ -88,7 +87,7 @@ class Grader:
             if not (exercise.trace_dir(s) / "trace.json").is_file():
                 raise GradingError(f"{exercise.path}: no reference trace for seed {s}. "
                                    f"Run `tracegrade trace {exercise.path}`.")
-        with tempfile.TemporaryDirectory(prefix="tracegrade-") as tmp:
+        with scratch.folder("tracegrade-") as tmp:
             tmp = Path(tmp)
             (tmp / "out").mkdir()
             # where the backend can, phase 2 starts now and grades each seed as it comes
@@ -120,7 +119,7 @@ class Grader:
         """Run the solution and store its traces in exercise/traces/seed-N (all seeds)."""
         seeds = list(seeds or exercise.seeds)
         text = exercise.solution.read_text(encoding="utf-8")
-        with tempfile.TemporaryDirectory(prefix="tracegrade-ref-") as tmp:
+        with scratch.folder("tracegrade-ref-") as tmp:
             tmp = Path(tmp)
             run1, res1 = self._phase1(exercise, text, seeds, tmp, meta=reference_meta(exercise))
             early = self._phase1_verdict(exercise, run1, res1, seeds, tmp / "out")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 
+from graders import scratch as scratch_folders
 from graders.backends import PROJECT_ROOT, ChildRun, child_env, kill_group, watch_child
 
 STARTUP_SECONDS = 300.0     # a zygote imports torch and warms up; slow on a loaded machine
@@ -112,7 +113,7 @@ class Zygote(Worker):
         self.kind, self.mode = kind, mode
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.log = tempfile.TemporaryFile()
-        scratch = scratch or tempfile.mkdtemp(prefix="tracegrade-zygote-")
+        scratch = scratch or scratch_folders.make("tracegrade-zygote-")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "graders.zygote", str(theirs.fileno()), kind, mode, str(scratch),
              "warm" if warm else "cold"],

@@ -1,0 +1,28 @@
+"""Where gradings keep their temporary files (graders.scratch)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from graders import scratch
+
+
+def test_the_folder_named_in_the_environment_is_used(monkeypatch, tmp_path):
+    monkeypatch.setenv(scratch.ENV, str(tmp_path))
+    with scratch.folder("tracegrade-") as d:
+        assert Path(d).parent == tmp_path
+        assert os.stat(d).st_mode & 0o777 == 0o700          # private to the grading user
+    made = Path(scratch.make("tracegrade-pool-"))
+    assert made.parent == tmp_path and made.is_dir()
+    assert list(tmp_path.iterdir()) == [made]               # the `with` folder is gone
+
+
+def test_memory_backed_folder_by_default_when_it_has_room(monkeypatch):
+    monkeypatch.delenv(scratch.ENV, raising=False)
+    try:
+        st = os.statvfs(scratch.MEMORY_DIR)
+        roomy = st.f_bavail * st.f_frsize >= scratch.MIN_FREE and os.access(scratch.MEMORY_DIR, os.W_OK)
+    except OSError:
+        roomy = False
+    assert scratch.base() == (scratch.MEMORY_DIR if roomy else tempfile.gettempdir())
