@@ -218,6 +218,7 @@ class Grader:
         rfile = p2 / "results.json"
         if streamed and (run.timed_out or not rfile.is_file()):
             return None
+        if not rfile.is_file():
             raise GradingError(f"the graders of {exercise.slug} did not report (exit {run.returncode}, "
                                f"signal {run.signal}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
         data = json.loads(rfile.read_text(encoding="utf-8"))

@@ -198,6 +198,17 @@ def test_graders_that_do_not_collect_are_reported(pool, tmp_path):
     assert Grader(pool).grade(good, good.solution.read_text(), seeds=[42]).score == 10
 
 
+def test_graders_that_end_without_reporting_are_reported(pool, tmp_path):
+    import shutil
+    from graders import GradingError
+    shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
+    grader_file = next((tmp_path / "ex" / "graders").glob("test_*.py"))
+    grader_file.write_text(grader_file.read_text() + "\n\nimport os\n\ndef test_quits(student):\n    os._exit(3)\n")
+    ex = Exercise.load(tmp_path / "ex")
+    with pytest.raises(GradingError, match="did not report"):
+        Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+
+
 def test_a_dead_grader_session_is_replaced(pool, ex):
     g = Grader(pool)
     g.grade(ex, ex.solution.read_text(), seeds=[42])
