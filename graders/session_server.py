@@ -72,7 +72,7 @@ def _run_one(session, items, job: dict, fds: list[int], report_w: int) -> None:
         isolate.signal_ready()
         done = 0
         for seed, group in groups:
-            if feed is not None and not feed.wait(seed):
+            if group and feed is not None and not feed.wait(seed):
                 isolate.finish(0)           # phase 1 failed: nothing to grade
             for item in group:              # the per-test protocol, without pytest's reporting
                 done += 1
