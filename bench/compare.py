@@ -45,15 +45,17 @@ def worker(root: str) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("other", help="the other checkout (a folder with graders/ and exercises/)")
+    ap.add_argument("other", nargs="?", help="the other checkout (a folder with graders/ and exercises/)")
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         worker(args.worker)
         return 0
+    if not args.other:
+        ap.error("name the other checkout")
     roots = {"this": str(HERE), "other": str(Path(args.other).resolve())}
-    procs = {name: subprocess.Popen([sys.executable, __file__, "x", "--worker", root], text=True,
+    procs = {name: subprocess.Popen([sys.executable, __file__, "--worker", root], text=True,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=root)
              for name, root in roots.items()}
     for name, p in procs.items():

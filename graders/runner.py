@@ -93,14 +93,15 @@ class Grader:
             # where the backend can, phase 2 starts now and grades each seed as it comes
             alongside = (_InThread(lambda: self._phase2(exercise, text, seed_list, tmp, streamed=True))
                          if getattr(self.backend, "streams", False) else None)
-            early = GradingError("phase 1 did not finish")
+            ok = False                      # phase 1 finished with a trace for every seed
             try:
                 run1, res1 = self._phase1(exercise, text, seed_list, tmp)
                 early = self._phase1_verdict(exercise, run1, res1, seed_list, tmp / "out")
+                ok = early is None
             finally:
                 if alongside is not None:
-                    stream.end(tmp / "out", stream.OK if early is None else stream.ABORT)
-                    streamed = alongside.result(raise_error=early is None)
+                    stream.end(tmp / "out", stream.OK if ok else stream.ABORT)
+                    streamed = alongside.result(raise_error=ok)
             if early is not None:
                 verdict, message = early
                 r = self._verdict(exercise, verdict, message, seed_list, t0)

@@ -11,6 +11,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = ROOT / "exercises"
 
+# a correct submission to one-training-step (the bundled solution's logic, in one place)
+GOOD_TRAIN_STEP = """
+def train_step(model, x, y, loss_fn, optimizer):
+    loss = loss_fn(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+"""
+
 
 def require_service(name: str, available: bool, why: str) -> None:
     """Skip (or fail in CI) when an outside service is missing."""

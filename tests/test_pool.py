@@ -15,20 +15,10 @@ from graders import Exercise, Grader, sandbox
 from graders.backends import ColdBackend
 from graders.cli.report import result_table
 from graders.pool import ALLOW_ENV, PoolError, WarmPool, require_sandbox
-from tests.conftest import EXERCISES
+from tests.conftest import EXERCISES, GOOD_TRAIN_STEP
 
 SECRET = ("TRACEGRADE_TEST_SECRET", "s3cr3t-" + os.urandom(4).hex())
-SLOW_GOOD = '''
-import time
-time.sleep(1.5)
-
-def train_step(model, x, y, loss_fn, optimizer):
-    loss = loss_fn(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-'''
+SLOW_GOOD = "\nimport time\ntime.sleep(1.5)\n" + GOOD_TRAIN_STEP
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +223,7 @@ try:
     print("READ")
 except OSError as e:
     print("BLOCKED", type(e).__name__)
-''' + SLOW_GOOD.replace("time.sleep(1.5)", "")
+''' + GOOD_TRAIN_STEP
     with Grader(WarmPool(size=1, sandbox_mode="userns")) as g:
         r = g.grade(ex, probe, seeds=[42])
     assert r.sandboxed and r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
@@ -271,7 +261,7 @@ import builtins, os
 print("SEEN", "left-behind" in os.listdir("/tmp"), sorted(os.listdir("/tmp/work")), hasattr(builtins, "mark"))
 open("/tmp/left-behind", "w").write("x")
 builtins.mark = True
-''' + SLOW_GOOD.replace("time.sleep(1.5)", "")
+''' + GOOD_TRAIN_STEP
     g = Grader(pool)
     for _ in range(4):
         r = g.grade(ex, probe, seeds=[42])
@@ -318,7 +308,7 @@ def test_the_sandbox_shows_the_public_files_of_the_job_s_own_exercise(pool, tmp_
     probe = '''
 import os
 print("SHOWN", open("/exercise/README.md").read().strip(), sorted(os.listdir("/exercise/data")))
-''' + SLOW_GOOD.replace("time.sleep(1.5)", "")
+''' + GOOD_TRAIN_STEP
     g = Grader(pool)
     for name in ("a", "a", "b", "a", "b", "b"):
         r = g.grade(exercises[name], probe, seeds=[42])

@@ -12,21 +12,14 @@ import pytest
 from graders import Exercise, Grader, isolate, spares, stream, watch
 from graders.pool import WarmPool, cores
 from graders.runner import PHASE2_WALL_SECONDS
-from tests.conftest import EXERCISES
+from tests.conftest import EXERCISES, GOOD_TRAIN_STEP
 
 FAILS_ON_SECOND_SEED = '''
 import os
 if os.path.exists("seen"):          # (the working folder lives as long as the job)
     raise RuntimeError("second seed")
 open("seen", "w").close()
-
-def train_step(model, x, y, loss_fn, optimizer):
-    loss = loss_fn(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-'''
+''' + GOOD_TRAIN_STEP
 
 
 def _rename_in_later(folder, name, delay=0.2):

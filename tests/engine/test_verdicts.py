@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from graders import Exercise, Verdict
-from tests.conftest import EXERCISES
+from tests.conftest import EXERCISES, GOOD_TRAIN_STEP
 
-GOOD_BODY = """
-def train_step(model, x, y, loss_fn, optimizer):
-    loss = loss_fn(model(x), y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-"""
+GOOD_BODY = GOOD_TRAIN_STEP
 
 
 @pytest.fixture(scope="module")

@@ -16,21 +16,13 @@ from pathlib import Path
 import pytest
 
 from graders import Exercise, Grader
-from tests.conftest import EXERCISES, require_service
+from tests.conftest import EXERCISES, GOOD_TRAIN_STEP, require_service
 
 CANARY = "CANARY" + secrets.token_hex(8)
 SECRET_ENV = {"TRACEGRADE_SECRET_KEY": f"{CANARY}-secret-key",
               "DATABASE_URL": f"postgresql://grader:{CANARY}-dbpass@db/tracegrade"}
 
-GOOD = '''
-def train_step(model, x, y, loss_fn, optimizer):
-    pred = model(x)
-    loss = loss_fn(pred, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-'''
+GOOD = GOOD_TRAIN_STEP
 STARTER = '''
 def train_step(model, x, y, loss_fn, optimizer):
     pred = model(x)
