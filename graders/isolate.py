@@ -26,6 +26,7 @@ from graders.spares import STATUS
 
 READY_FD, REPORT_FD = 3, 4      # fixed fd numbers of the ready pipe and the report to the parent
 RESULT_FILE = "result.json"     # graders.phase1 writes it last
+INIT_PROGRAM = "/bin/cat"       # PID 1 of a sandbox (see _start_init)
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -242,20 +243,18 @@ def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting | No
 
 
 def _start_init(lifeline: int) -> int:
-    """PID 1 of the new PID namespace: a placeholder that only sleeps (it execs `sleep`, so it
-    holds no copy of this process's memory), so that T is an ordinary process there: signals
-    behave as usual, and killing PID 1 ends everything T started."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _die_with_parent(None, lifeline)
-            spares.close_all_but(set())
-            os.execv("/bin/sleep", ["sleep", "infinity"])
-        except BaseException:
-            pass
-        while True:
-            signal.pause()
-    return pid
+    """PID 1 of the new PID namespace: a placeholder, so that T is an ordinary process there
+    (signals behave as usual) and killing PID 1 ends everything T started. It is `cat` reading
+    the lifeline, which nobody writes: when W ends, however it ends, the pipe's last writer is
+    gone, cat reads end-of-file and exits, and the kernel kills the rest of the sandbox.
+    Spawned without a copy of W's memory (posix_spawn: no page tables copied, nothing to undo
+    at exec); it keeps W's process group, so killing that group takes the sandbox too."""
+    null = "/dev/null"
+    return os.posix_spawn(INIT_PROGRAM, ["cat"], {}, file_actions=[
+        (os.POSIX_SPAWN_DUP2, lifeline, 0),
+        (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_DUP2, 1, 2),
+    ], setsigdef=(signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
 
 
 def _prepare_student(root: sandbox.Root | None, parent: int, lifeline: int) -> bool:
