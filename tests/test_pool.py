@@ -293,6 +293,42 @@ def test_a_job_process_killed_while_waiting_is_replaced(pool, ex):
     assert r.verdict.value == "graded" and r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie runs nothing; this machine's init may be slow to reap)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_job_process_takes_its_whole_sandbox_with_it(pool, ex):
+    """However the job process W ends, PID 1 and the student process of its sandbox end too."""
+    if not pool.sandboxed:
+        pytest.skip(f"no sandbox on this machine: {sandbox.probe().reason}")
+    Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    time.sleep(0.5)                     # the next job processes prepared, the last one gone
+    jobs = [c for z in pool.zygote_pids("untrusted") for c in _children(z) if _running(c)]
+    inside = [p for w in jobs for p in _children(w)]
+    assert jobs and len(inside) == 2 * len(jobs), (jobs, inside)      # PID 1 and T per job process
+    for pid in jobs:
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while any(map(_running, inside)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in inside if _running(p)]
+    r = Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    assert r.score == r.max_score
+
+
 def test_the_sandbox_shows_the_public_files_of_the_job_s_own_exercise(pool, tmp_path):
     """A sandbox holds its zygote's previous exercise ahead of its job: another exercise, or an
     edited one, must still show exactly its own public files."""
