@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, g, jsonify, request, 
 from sqlalchemy import func, select
 from werkzeug.exceptions import Unauthorized
 
-from server import present, queue
+from server import present, queue, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
 from server.limits import limit_submissions
@@ -67,6 +67,7 @@ def create_submission():
         db().rollback()
         abort(e.status, description=str(e))
     db().commit()
+    wakeup.notify(current_app.config["INSTANCE"])
     return jsonify(id=sub.id, status=sub.status,
                    url=url_for("api.get_submission", sid=sub.id, _external=True)), 202
 

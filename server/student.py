@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    request, url_for)
 from sqlalchemy import func, select
 
-from server import catalog, present, queue
+from server import catalog, present, queue, wakeup
 from server.bundle import student_bundle
 from server.limits import limit_submissions
 from server.models import Enrollment, Exercise, Submission
@@ -97,6 +97,7 @@ def submit(slug: str, ex_slug: str):
         text = code if isinstance(code, str) else None   # an unreadable upload: keep the editor
         return exercise(slug, ex_slug, code=text, status=e.status)
     db().commit()
+    wakeup.notify(current_app.config["INSTANCE"])
     if wants_json:
         return jsonify(id=sub.id, status=sub.status, url=url_for("student.submission", sid=sub.id),
                        panel_url=url_for("student.panel", sid=sub.id)), 202

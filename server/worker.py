@@ -1,5 +1,7 @@
 """The grading worker: one long-lived Grader (the warm pool, when there is one) pulling queued
 submissions from the database, grading each with the exercise version it was submitted to.
+It waits on a wake-up socket (server/wakeup.py) that the web processes ping after queueing, and
+polls the database every poll_seconds anyway (a lost wake-up, or web and worker on two hosts).
 
 Stops cleanly on SIGINT/SIGTERM: a claim in progress goes back to the queue uncounted.
 """
@@ -17,7 +19,7 @@ from sqlalchemy import select
 import graders
 from graders import Grader, GradingError
 from graders.backends import ColdBackend
-from server import queue
+from server import queue, wakeup
 from server.catalog import load_version
 from server.db import Database
 from server.models import ExerciseVersion, Submission
@@ -47,7 +49,7 @@ def require_sandbox() -> None:
 
 class Worker:
     def __init__(self, database: Database, instance: Path, name: str | None = None,
-                 poll_seconds: float = 0.05, output_cap: int = 64 * 1024):
+                 poll_seconds: float = 0.5, output_cap: int = 64 * 1024):
         self.db = database
         self.instance = Path(instance)
         self.name = name or default_name()
@@ -63,17 +65,27 @@ class Worker:
         if n:
             log.info("put %d submission(s) claimed by a previous run back in the queue", n)
         done = 0
-        while max_jobs is None or done < max_jobs:
-            self._sweep()
-            with self.db.sessions() as s:
-                c = queue.claim(s, self.name)
-            if c is None:
-                if once:
-                    break
-                time.sleep(self.poll_seconds)
-                continue
-            self._grade(grader, c)
-            done += 1
+        # bound before the first claim: a submission queued after a claim found nothing leaves
+        # its datagram in the socket, and the wait below returns at once
+        listener = None if once else wakeup.Listener.open(self.instance)
+        try:
+            while max_jobs is None or done < max_jobs:
+                self._sweep()
+                with self.db.sessions() as s:
+                    c = queue.claim(s, self.name)
+                if c is None:
+                    if once:
+                        break
+                    if listener is None:
+                        time.sleep(self.poll_seconds)
+                    else:
+                        listener.wait(self.poll_seconds)
+                    continue
+                self._grade(grader, c)
+                done += 1
+        finally:
+            if listener is not None:
+                listener.close()
         return done
 
     def warm_up(self, grader: Grader) -> None:
