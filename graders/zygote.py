@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from graders import lazydynamo
+
 MAX_MESSAGE = 1 << 20
 
 
@@ -33,6 +35,7 @@ def warm_untrusted() -> None:
     from graders.trace import handgrad, layers  # noqa: F401
 
     torch.set_num_threads(1)
+    lazydynamo.skip_until_imported()
     rec = tr.Recorder(max_bytes=4 << 20)
     x, y = torch.randn(8, 2), (torch.rand(8, 1) > 0.5).float()
     with tr.use(rec):
@@ -66,6 +69,7 @@ def warm_trusted() -> None:
     from graders.trace import load_trace, save_trace, Recorder, use, record
 
     torch.set_num_threads(1)
+    lazydynamo.skip_until_imported()
     with tempfile.TemporaryDirectory(prefix="tracegrade-warm-") as d:
         rec = Recorder()
         with use(rec):
@@ -86,6 +90,7 @@ def import_only(kind: str) -> None:
     import torch
 
     torch.set_num_threads(1)
+    lazydynamo.skip_until_imported()
     if kind == "untrusted":
         from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace  # noqa: F401
         from graders.trace import handgrad, layers  # noqa: F401
