@@ -89,11 +89,13 @@ class ForkBackend(Backend):
 def cold_one(exercise_dir: str, source_file: str) -> None:
     """Entry point of one cold grading (in its own fresh interpreter): import torch, pytest and
     both phases once (the forks below share them, as a process per submission would), grade,
-    print the score."""
+    print the score. It gets the zygotes' start-up shortcuts, so that the speedup measures what
+    being warm saves, not those."""
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
-    from graders import phase1, phase2, plugin  # noqa: F401
+    from graders import lazydynamo, phase1, phase2, plugin  # noqa: F401
+    lazydynamo.skip_until_imported()        # the zygotes' start-up shortcut too (1.9 s a process)
     ex = Exercise.load(exercise_dir)
     r = Grader(ForkBackend()).grade(ex, Path(source_file).read_text(encoding="utf-8"))
     print(json.dumps({"score": r.score, "verdict": r.verdict.value}))
