@@ -249,10 +249,9 @@ def _start_init(lifeline: int) -> int:
     gone, cat reads end-of-file and exits, and the kernel kills the rest of the sandbox.
     Spawned without a copy of W's memory (posix_spawn: no page tables copied, nothing to undo
     at exec); it keeps W's process group, so killing that group takes the sandbox too."""
-    null = "/dev/null"
     return os.posix_spawn(INIT_PROGRAM, ["cat"], {}, file_actions=[
         (os.POSIX_SPAWN_DUP2, lifeline, 0),
-        (os.POSIX_SPAWN_OPEN, 1, null, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
         (os.POSIX_SPAWN_DUP2, 1, 2),
     ], setsigdef=(signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
 

@@ -20,7 +20,7 @@ import types
 DYNAMO = "torch._dynamo"
 
 
-_primed: list = []          # the functions carrying an _UntilDynamo
+_primed: list = []          # the functions primed: each is its own cached "disabled" version
 
 
 class _Unprime:
@@ -38,28 +38,10 @@ def unprime() -> None:
     """Take the shortcuts away: torch's wrappers work as shipped from now on."""
     while _primed:
         fn = _primed.pop()
-        if isinstance(getattr(fn, "__dynamo_disable", None), _UntilDynamo):
+        if getattr(fn, "__dynamo_disable", None) is fn:
             del fn.__dynamo_disable
     for hook in [h for h in sys.meta_path if h is _Unprime]:
         sys.meta_path.remove(hook)
-
-
-class _UntilDynamo:
-    """What a `_disable_dynamo` wrapper finds cached on its function: the function itself while
-    torch._dynamo is not imported; then torch's real wrapper, put in its place."""
-
-    __slots__ = ("fn", "recursive")
-
-    def __init__(self, fn, recursive: bool):
-        self.fn, self.recursive = fn, recursive
-
-    def __call__(self, *args, **kwargs):
-        if DYNAMO not in sys.modules:
-            return self.fn(*args, **kwargs)
-        import torch._dynamo
-        real = torch._dynamo.disable(self.fn, self.recursive, wrapping=False)
-        self.fn.__dynamo_disable = real
-        return real(*args, **kwargs)
 
 
 def _wrapper_code():
@@ -69,7 +51,7 @@ def _wrapper_code():
     if probe is None:
         return None
     code = probe(lambda: None).__code__
-    return code if {"fn", "recursive"} <= set(code.co_freevars) else None
+    return code if "fn" in code.co_freevars else None
 
 
 def _cells(fn: types.FunctionType) -> dict:
@@ -111,7 +93,6 @@ def _lighter_step(original):
             return func(*args, **kwargs)
         finally:
             torch.set_grad_enabled(prev)
-    step.__lazydynamo_original__ = original
     return step
 
 
@@ -148,10 +129,9 @@ def skip_until_imported(module_prefixes: tuple[str, ...] = ("torch.optim",)) -> 
         for f in inner:
             if f.__code__ is not code:
                 continue
-            cells = _cells(f)
-            fn = cells.get("fn")
+            fn = _cells(f).get("fn")
             if fn is not None and getattr(fn, "__dynamo_disable", None) is None:
-                fn.__dynamo_disable = _UntilDynamo(fn, bool(cells.get("recursive", True)))
+                fn.__dynamo_disable = fn     # torch's wrapper calls what it finds cached there
                 _primed.append(fn)
                 primed += 1
     if _primed and _Unprime not in sys.meta_path:
