@@ -98,16 +98,13 @@ def test_a_worker_with_a_long_poll_grades_promptly(site, grader):
     with ThreadWorker(instance, grader, poll_seconds=60, max_jobs=2) as w:
         wait_until(lambda: sockets(instance), 10, "the worker's wake-up socket")
         time.sleep(0.3)                    # its first claim found nothing: it waits in select now
-        t0 = time.monotonic()
         sid = api_submit(app, token)
-        sub = wait_for(instance, sid, timeout=15)
-        first = time.monotonic() - t0
+        sub = wait_for(instance, sid, timeout=15)     # a 60 s poll would not have found it yet
         assert (sub.status, sub.score) == ("graded", 10.0)
 
         time.sleep(0.3)                    # idle again
         client = app.test_client()
         login(client, "ada@example.org")
-        t0 = time.monotonic()
         r = client.post(f"/c/{COURSE}/{EXERCISE}/submit",
                         data={"code": SOLUTION, "csrf_token": csrf(client)})
         assert r.status_code == 302
@@ -115,10 +112,8 @@ def test_a_worker_with_a_long_poll_grades_promptly(site, grader):
             sid2 = s.scalar(select(Submission.id).order_by(Submission.id.desc()))
         assert sid2 > sid
         sub = wait_for(instance, sid2, timeout=15)
-        second = time.monotonic() - t0
         assert (sub.status, sub.score) == ("graded", 10.0)
     assert w.error is None and w.done == 2 and not w.thread.is_alive()
-    assert first < 15 and second < 15     # a 60 s poll would not have found them yet
     assert sockets(instance) == []         # stopped (max_jobs): its socket is gone
 
 
