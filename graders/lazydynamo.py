@@ -25,7 +25,9 @@ _primed: list = []          # the functions primed: each is its own cached "disa
 
 class _Unprime:
     """A meta-path hook that, when torch._dynamo is about to be imported, removes every primed
-    shortcut (and itself); it finds nothing itself, the usual finders do the import."""
+    shortcut; it finds nothing itself, the usual finders do the import. It stays in
+    sys.meta_path (removing it from there while the import system loops over that list would
+    make the loop skip the next finder); afterwards it only compares a name per import."""
 
     @staticmethod
     def find_spec(name, path=None, target=None):
@@ -40,8 +42,6 @@ def unprime() -> None:
         fn = _primed.pop()
         if getattr(fn, "__dynamo_disable", None) is fn:
             del fn.__dynamo_disable
-    for hook in [h for h in sys.meta_path if h is _Unprime]:
-        sys.meta_path.remove(hook)
 
 
 def _wrapper_code():

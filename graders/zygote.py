@@ -30,12 +30,8 @@ def warm_untrusted() -> None:
     import torch
     from torch import nn
 
-    from graders import isolate, phase1, sandbox, scenario, seccomp  # noqa: F401  (imported for the children)
-    from graders import checks, trace as tr  # noqa: F401  (checks: scenarios use it, 10 ms to import)
-    from graders.trace import handgrad, layers  # noqa: F401
+    from graders import trace as tr
 
-    torch.set_num_threads(1)
-    lazydynamo.skip_until_imported()
     rec = tr.Recorder(max_bytes=4 << 20)
     x, y = torch.randn(8, 2), (torch.rand(8, 1) > 0.5).float()
     with tr.use(rec):
@@ -65,11 +61,9 @@ def warm_trusted() -> None:
     import pytest
     import torch
 
-    from graders import checks, phase2, plugin  # noqa: F401
+    from graders import phase2
     from graders.trace import load_trace, save_trace, Recorder, use, record
 
-    torch.set_num_threads(1)
-    lazydynamo.skip_until_imported()
     with tempfile.TemporaryDirectory(prefix="tracegrade-warm-") as d:
         rec = Recorder()
         with use(rec):
@@ -86,12 +80,14 @@ def warm_trusted() -> None:
 
 
 def import_only(kind: str) -> None:
-    """What a zygote imports, without the warm-up (for a pool that grades once)."""
+    """What a zygote imports for its children (before any warm-up), torch single-threaded and
+    without torch.compile's machinery."""
     import torch
 
     torch.set_num_threads(1)
     lazydynamo.skip_until_imported()
     if kind == "untrusted":
+        # (checks: scenarios use it, 10 ms to import)
         from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace  # noqa: F401
         from graders.trace import handgrad, layers  # noqa: F401
     else:
@@ -209,14 +205,12 @@ def main() -> None:
     from graders.spares import set_name
     set_name(f"tg-zygote-{kind[0]}")
     os.chdir("/")
-    warm = len(sys.argv) <= 5 or sys.argv[5] != "cold"
-    if warm:
-        (warm_untrusted if kind == "untrusted" else warm_trusted)()
+    import_only(kind)
+    if len(sys.argv) <= 5 or sys.argv[5] != "cold":    # (cold: one grading only, for which
+        (warm_untrusted if kind == "untrusted" else warm_trusted)()     # a warm-up is not worth it)
         gc.collect()
         gc.freeze()
         collapse_heap()
-    else:               # one grading only: what a warm-up saves each later job is not worth it
-        import_only(kind)
     sock.send(json.dumps({"ready": True, "pid": os.getpid(), "threads": threads()}).encode())
     serve(sock, kind, mode, scratch)
 

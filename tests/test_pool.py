@@ -4,6 +4,7 @@ and its zygotes hold no secret and fork only while single-threaded."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import threading
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import Exercise, Grader, sandbox
+from graders import Exercise, Grader, GradingError, sandbox
 from graders.backends import ColdBackend
 from graders.cli.report import result_table
 from graders.pool import ALLOW_ENV, PoolError, WarmPool, require_sandbox
@@ -158,7 +159,6 @@ def test_the_server_refuses_to_grade_without_isolation(monkeypatch):
 
 
 def test_changed_graders_take_effect_at_once(pool, tmp_path):
-    import shutil
     shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
     ex = Exercise.load(tmp_path / "ex")
     g = Grader(pool)
@@ -176,8 +176,6 @@ def test_added_later(student):
 
 
 def test_graders_that_do_not_collect_are_reported(pool, tmp_path):
-    import shutil
-    from graders import GradingError
     shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
     grader_file = next((tmp_path / "ex" / "graders").glob("test_*.py"))
     grader_file.write_text("def test_broken(:\n    pass\n")
@@ -189,8 +187,6 @@ def test_graders_that_do_not_collect_are_reported(pool, tmp_path):
 
 
 def test_graders_that_end_without_reporting_are_reported(pool, tmp_path):
-    import shutil
-    from graders import GradingError
     shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
     grader_file = next((tmp_path / "ex" / "graders").glob("test_*.py"))
     grader_file.write_text(grader_file.read_text() + "\n\nimport os\n\ndef test_quits(student):\n    os._exit(3)\n")
@@ -231,7 +227,6 @@ except OSError as e:
 
 
 def test_re_recorded_reference_traces_take_effect_at_once(pool, tmp_path):
-    import shutil
     shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
     ex = Exercise.load(tmp_path / "ex")
     g = Grader(pool)
@@ -332,7 +327,6 @@ def test_a_killed_job_process_takes_its_whole_sandbox_with_it(pool, ex):
 def test_the_sandbox_shows_the_public_files_of_the_job_s_own_exercise(pool, tmp_path):
     """A sandbox holds its zygote's previous exercise ahead of its job: another exercise, or an
     edited one, must still show exactly its own public files."""
-    import shutil
     exercises = {}
     for name in ("a", "b"):
         shutil.copytree(EXERCISES / "one-training-step", tmp_path / name)
