@@ -88,6 +88,38 @@ def readonly_paths() -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class Bind:
+    """One host path shown inside, as looked up once: a symlink (copied as a link), a folder or
+    a file (bound read-only, keeping the source mount's locked flags)."""
+
+    src: str
+    link: str | None
+    is_dir: bool
+    keep: int
+    extra: int
+
+
+_plan: tuple[tuple[Bind, ...], tuple[str, ...]] | None = None
+
+
+def bind_plan() -> tuple[tuple[Bind, ...], tuple[str, ...]]:
+    """What every root shows, looked up once per process (a zygote calls it before it forks its
+    job processes, which then only mount): the binds, and the host paths they show."""
+    global _plan
+    if _plan is None:
+        shown = tuple(readonly_paths())
+        wanted = [(p, MS_NODEV) for p in shown]
+        wanted += [(f"/dev/{d}", MS_NOEXEC) for d in DEVICES if os.path.exists(f"/dev/{d}")]
+        binds = []
+        for src, extra in wanted:
+            link = os.readlink(src) if os.path.islink(src) else None
+            keep = 0 if link is not None else os.statvfs(src).f_flag & KEEP_FLAGS
+            binds.append(Bind(src, link, os.path.isdir(src), keep, extra))
+        _plan = (tuple(binds), shown)
+    return _plan
+
+
 @dataclass
 class Root:
     """A built sandbox root, as the job process sees it."""
@@ -130,20 +162,19 @@ def enter_namespaces(userns: bool) -> None:
     _libc.sethostname(b"sandbox", 7)
 
 
-def _bind(src: str, dst: Path, extra: int = 0) -> None:
-    """Bind src at dst read-only (keeping the source mount's locked flags)."""
-    if os.path.islink(src):
+def _bind(b: Bind, dst: Path) -> None:
+    """Show b at dst: the same symlink, or a read-only bind mount."""
+    if b.link is not None:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(os.readlink(src), dst)
+        os.symlink(b.link, dst)
         return
-    if os.path.isdir(src):
+    if b.is_dir:
         dst.mkdir(parents=True, exist_ok=True)
     else:
         dst.parent.mkdir(parents=True, exist_ok=True)
         dst.touch()
-    mount(src, dst, None, MS_BIND)
-    keep = os.statvfs(src).f_flag & KEEP_FLAGS
-    mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | keep | extra)
+    mount(b.src, dst, None, MS_BIND)
+    mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | b.keep | b.extra)
 
 
 def build_root(limits, base: Path, userns: bool) -> Root:
@@ -153,18 +184,16 @@ def build_root(limits, base: Path, userns: bool) -> Root:
     uid = 0 if userns else UID_BASE + os.getpid()
     base.mkdir(mode=0o700, exist_ok=True)
     mount("tmpfs", base, "tmpfs", MS_NOSUID, "size=4m,nr_inodes=8192,mode=0755")
-    root = Root(base, uid, userns, Root.sizes_for(limits, USUAL_SEEDS), shown=tuple(readonly_paths()))
+    binds, shown = bind_plan()
+    root = Root(base, uid, userns, Root.sizes_for(limits, USUAL_SEEDS), shown=shown)
     tmp_size, out_size = root.sizes
     # the private /tmp first, so a Python installation or engine that lives under /tmp (a
     # checkout in /tmp, say) is bound on top of it instead of being hidden by it
     (base / TMP.lstrip("/")).mkdir()
     mount("tmpfs", base / "tmp", "tmpfs", TMP_FLAGS, f"{tmp_size},{root.owner}")
-    for p in root.shown:
-        _bind(p, base / p.lstrip("/"), MS_NODEV)
     (base / "dev").mkdir()
-    for d in DEVICES:
-        if os.path.exists(f"/dev/{d}"):
-            _bind(f"/dev/{d}", base / "dev" / d, MS_NOEXEC)
+    for b in binds:
+        _bind(b, base / b.src.lstrip("/"))
     for d in ("proc", ".oldroot", TMP.lstrip("/"), OUT.lstrip("/"), EXERCISE.lstrip("/")):
         (base / d).mkdir(exist_ok=True)
     mount("tmpfs", base / EXERCISE.lstrip("/"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,

@@ -90,6 +90,7 @@ def import_only(kind: str) -> None:
         # (checks: scenarios use it, 10 ms to import)
         from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace  # noqa: F401
         from graders.trace import handgrad, layers  # noqa: F401
+        sandbox.bind_plan()         # looked up here once, not in every job process
     else:
         import pytest  # noqa: F401
 
