@@ -26,7 +26,7 @@ from graders.spares import STATUS
 
 READY_FD, REPORT_FD = 3, 4      # fixed fd numbers of the ready pipe and the report to the parent
 RESULT_FILE = "result.json"     # graders.phase1 writes it last
-INIT_PROGRAM = "/bin/cat"       # PID 1 of a sandbox (see _start_init)
+INIT_PROGRAM = "/bin/cat"       # PID 1 of a sandbox (see start_init)
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -147,9 +147,9 @@ def _prepare_untrusted(mode: str, zygote: int, scratch: Path, likely: dict | Non
                 sandbox.put_public(root, likely["exercise_dir"], likely.get("public_files", []))
             except (OSError, sandbox.SandboxError):
                 pass                        # a guess only: the job copies its own files
-        init = _start_init(life_r)
+        init = start_init(life_r)
     me = os.getpid()
-    student = spares.fork(lambda: _prepare_student(root, me, life_r), _run_student, keep=(life_r,))
+    student = spares.fork(lambda: prepare_student(root, me, life_r), run_student, keep=(life_r,))
     student.move_fds_above(10)              # clear of the job's fds 0 to 4
     os.close(life_r)
     lifeline = fcntl.fcntl(life_w, fcntl.F_DUPFD_CLOEXEC, 10)
@@ -186,21 +186,7 @@ def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
     for fd in (1, 2, READY_FD):
         os.dup2(devnull, fd)
     student = prepared.student
-    collected: set[int] = set()
-    seeds = {stream.seed_folder(s): int(s) for s in job["seeds"]}
-
-    def arrived(name: str) -> None:         # a seed's trace is whole: out to phase 2 now
-        if root is not None and name in seeds:
-            sandbox.collect_seed(root, job, seeds[name], limits.trace_mb << 20, collected)
-    status, reaped = _wait_student(student, finished, arrived)
-    if root is not None:
-        # PID 1 goes: the kernel kills all that T left behind. Its exit completes once T is
-        # reaped, after the report: T's (slow) exit is not waited for, and nothing in the
-        # sandbox runs any more (a killed process does not return to user code).
-        os.kill(prepared.init, signal.SIGKILL)
-        if not reaped:
-            os.kill(student.pid, signal.SIGKILL)
-        sandbox.collect_outputs(root, job, limits.trace_mb << 20, collected)
+    status, reaped = watch_job(job, limits, root, student, finished, prepared.init)
     os.write(REPORT_FD, STATUS.pack(status))
     os.close(REPORT_FD)
     if root is None:
@@ -214,6 +200,28 @@ def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
     if root is not None:
         sandbox.remove_root(root)
     os._exit(0)
+
+
+def watch_job(job: dict, limits: Limits, root: sandbox.Root | None, student: spares.Spare,
+              finished: watch.ClosedAfterWriting | None, init: int | None) -> tuple[int, bool]:
+    """Wait for the student process T of a job, copying each seed's trace out as soon as T
+    renames it into /out (phase 2 may start on it); then end the sandbox (its PID 1 killed: the
+    kernel kills all that T left behind) and copy out the rest. Returns (T's status, whether T
+    was reaped). T's (slow) exit is not waited for, and nothing in the sandbox runs any more
+    when the outputs are copied (a killed process does not return to user code)."""
+    collected: set[int] = set()
+    seeds = {stream.seed_folder(s): int(s) for s in job["seeds"]}
+
+    def arrived(name: str) -> None:         # a seed's trace is whole: out to phase 2 now
+        if root is not None and name in seeds:
+            sandbox.collect_seed(root, job, seeds[name], limits.trace_mb << 20, collected)
+    status, reaped = _wait_student(student, finished, arrived)
+    if root is not None:
+        os.kill(init, signal.SIGKILL)
+        if not reaped:
+            os.kill(student.pid, signal.SIGKILL)
+        sandbox.collect_outputs(root, job, limits.trace_mb << 20, collected)
+    return status, reaped
 
 
 def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting | None,
@@ -242,21 +250,23 @@ def _wait_student(student: spares.Spare, finished: watch.ClosedAfterWriting | No
         # grace period, 6 to 15 ms here; the process's exit closes it, after the report)
 
 
-def _start_init(lifeline: int) -> int:
+def start_init(lifeline: int, own_group: bool = False) -> int:
     """PID 1 of the new PID namespace: a placeholder, so that T is an ordinary process there
     (signals behave as usual) and killing PID 1 ends everything T started. It is `cat` reading
     the lifeline, which nobody writes: when W ends, however it ends, the pipe's last writer is
     gone, cat reads end-of-file and exits, and the kernel kills the rest of the sandbox.
     Spawned without a copy of W's memory (posix_spawn: no page tables copied, nothing to undo
-    at exec); it keeps W's process group, so killing that group takes the sandbox too."""
+    at exec); it keeps W's process group, so killing that group takes the sandbox too (or, with
+    own_group, leads a group of its own: for sandboxes without W, see graders.zygote_sandbox)."""
+    group = {"setpgroup": 0} if own_group else {}
     return os.posix_spawn(INIT_PROGRAM, ["cat"], {}, file_actions=[
         (os.POSIX_SPAWN_DUP2, lifeline, 0),
         (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
         (os.POSIX_SPAWN_DUP2, 1, 2),
-    ], setsigdef=(signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
+    ], setsigdef=(signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGHUP), **group)
 
 
-def _prepare_student(root: sandbox.Root | None, parent: int, lifeline: int) -> bool:
+def prepare_student(root: sandbox.Root | None, parent: int, lifeline: int) -> bool:
     """T before its job: in the sandbox, enter the new root and drop privileges; seccomp.
     Returns whether T is sandboxed."""
     spares.set_name("tg-student")
@@ -275,7 +285,7 @@ def _prepare_student(root: sandbox.Root | None, parent: int, lifeline: int) -> b
     return root is not None
 
 
-def _run_student(job: dict, fds: list[int], report_w: int, prepared) -> None:
+def run_student(job: dict, fds: list[int], report_w: int, prepared) -> None:
     """T once its job came (inside the sandbox): the pool's pipes, the process limit, phase 1.
     T keeps no report pipe (W watches for result.json instead): nothing to write into."""
     try:

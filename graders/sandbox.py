@@ -31,7 +31,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_CAP_AMBIENT = 1, 24, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 SYS_PIVOT_ROOT, SYS_CAPSET = 155, 126
-UID_BASE = 1_000_000           # sandbox uid = UID_BASE + pid of the job process (unique while it runs)
+UID_BASE = 1_000_000           # sandbox uid = UID_BASE + a pid that lives as long as the sandbox
 DEVICES = ("null", "zero", "full", "random", "urandom")
 RESULT_BYTES = 64 << 10
 OUT, TMP, WORK, EXERCISE = "/out", "/tmp", "/tmp/work", "/exercise"
@@ -177,11 +177,13 @@ def _bind(b: Bind, dst: Path) -> None:
     mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | b.keep | b.extra)
 
 
-def build_root(limits, base: Path, userns: bool) -> Root:
+def build_root(limits, base: Path, userns: bool, uid: int | None = None) -> Root:
     """Mount the sandbox's root at base (an empty directory), before any job is known: read-only
     system and Python files, a few devices, an empty /exercise, a private /tmp (cwd /tmp/work)
-    and /out for the traces, each a size-capped tmpfs. `fill_root` adds the job's files."""
-    uid = 0 if userns else UID_BASE + os.getpid()
+    and /out for the traces, each a size-capped tmpfs. `fill_root` adds the job's files. uid:
+    the student's (default: UID_BASE + this process's pid; 0 in a user namespace)."""
+    if uid is None:
+        uid = 0 if userns else UID_BASE + os.getpid()
     base.mkdir(mode=0o700, exist_ok=True)
     mount("tmpfs", base, "tmpfs", MS_NOSUID, "size=4m,nr_inodes=8192,mode=0755")
     binds, shown = bind_plan()
@@ -318,7 +320,9 @@ def drop_privileges(root: Root) -> None:
 
 # ---- getting results out --------------------------------------------------------------------
 def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
-    """Copy src_dir/name to dst if it is a regular file of at most cap bytes (no symlinks)."""
+    """Copy src_dir/name to dst if it is a regular file of at most cap bytes (no symlinks). The
+    kernel copies (sendfile): the bytes never pass through this process's memory, which may be
+    a zygote's that later student processes are forked from."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=src_dir)
     except OSError:
@@ -327,17 +331,21 @@ def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
             return
-        data = os.read(fd, cap + 1) if st.st_size else b""
-        if len(data) > cap:
-            return
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        copied = 0
+        try:
+            while copied <= cap:            # (a file still growing is cut at cap + 1: refused)
+                n = os.sendfile(out, fd, None, cap + 1 - copied)
+                if n == 0:
+                    break
+                copied += n
+        finally:
+            os.close(out)
+        if copied > cap:
+            os.unlink(dst)
     finally:
         os.close(fd)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        os.write(out, data)
-    finally:
-        os.close(out)
 
 
 def collect_outputs(root: Root, job: dict, trace_bytes: int, collected: set[int]) -> None:

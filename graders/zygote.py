@@ -17,6 +17,7 @@ import os
 import socket
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 from graders import lazydynamo
@@ -88,7 +89,7 @@ def import_only(kind: str) -> None:
     lazydynamo.skip_until_imported()
     if kind == "untrusted":
         # (checks: scenarios use it, 10 ms to import)
-        from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace  # noqa: F401
+        from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace, zygote_sandbox  # noqa: F401
         from graders.trace import handgrad, layers  # noqa: F401
         sandbox.bind_plan()         # looked up here once, not in every job process
     else:
@@ -125,13 +126,23 @@ def threads() -> int:
 
 
 def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
-    """Keep one job process forked ahead (graders.spares); hand it each job that comes, report
-    its pid, fork the next one while the job runs, then report how the job ended."""
-    from graders import isolate, spares
+    """Keep the next job's process (or, as root, its whole sandbox: graders.zygote_sandbox)
+    ready ahead; hand it each job that comes, report its pid, prepare the next one while the
+    job runs, then report how the job ended."""
+    from graders import isolate, spares, watch, zygote_sandbox
 
     me, running, spare, likely = os.getpid(), set(), None, None
+    direct = kind == "untrusted" and mode == "sandbox"
+    if direct:
+        home, events = zygote_sandbox.Home(), watch.ClosedAfterWriting()
+        leftovers = zygote_sandbox.Leftovers(scratch)
 
-    def make_spare() -> spares.Spare:
+    def make_spare():
+        if direct:
+            try:
+                return zygote_sandbox.prepare(scratch, likely, home)
+            except Exception:               # a job process W tries again, and says why if it fails
+                traceback.print_exc()
         return isolate.spare_job(kind, mode, me, scratch, likely)
 
     while True:
@@ -142,6 +153,9 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
         if spare is None:
             spare = make_spare()
         try:
+            while direct and not leftovers.wait_for(sock, spare):
+                zygote_sandbox.discard(spare, leftovers)    # killed while it waited
+                spare = make_spare()
             msg, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
         except (ConnectionError, OSError):
             return
@@ -156,7 +170,13 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
         if len(fds) != 3:
             sock.send(json.dumps({"error": "a job needs three pipes"}).encode())
             return
-        spare = spares.run_job(sock, spare, msg, fds, make_spare, running)
+        if isinstance(spare, zygote_sandbox.Sandbox) and not zygote_sandbox.usable(spare):
+            zygote_sandbox.discard(spare, leftovers)        # killed while it waited
+            spare = make_spare()
+        if isinstance(spare, zygote_sandbox.Sandbox):
+            spare = zygote_sandbox.run_job(sock, spare, msg, fds, make_spare, leftovers, home, events)
+        else:
+            spare = spares.run_job(sock, spare, msg, fds, make_spare, running)
         _remove_empty(scratch)
 
 
@@ -203,6 +223,7 @@ def main() -> None:
     fd, kind, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     scratch = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(tempfile.mkdtemp(prefix="tracegrade-zygote-"))
     sock = socket.socket(fileno=fd)         # when the pool goes away, recv() sees EOF: we exit
+    sock.set_inheritable(False)             # (a sandbox's PID 1 is spawned from here)
     from graders.spares import set_name
     set_name(f"tg-zygote-{kind[0]}")
     os.chdir("/")

@@ -305,23 +305,70 @@ def _running(pid: int) -> bool:
         return False
 
 
-def test_a_killed_job_process_takes_its_whole_sandbox_with_it(pool, ex):
-    """However the job process W ends, PID 1 and the student process of its sandbox end too."""
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def _waiting_sandboxes(pool) -> tuple[list[int], list[int]]:
+    """(keepers, inside): the processes that keep the prepared sandboxes (job processes W, or
+    as root the zygotes themselves) and the PID 1s and student processes inside them."""
+    keepers, inside = [], []
+    for zygote in pool.zygote_pids("untrusted"):
+        kids = [c for c in _children(zygote) if _running(c)]
+        jobs = [c for c in kids if _comm(c) == "tg-job"]
+        keepers += jobs or [zygote]
+        inside += [p for w in jobs for p in _children(w)] if jobs else kids
+    return keepers, inside
+
+
+def test_a_killed_keeper_takes_its_whole_sandbox_with_it(pool, ex):
+    """However the process that keeps a waiting sandbox ends (its job process W, or as root the
+    zygote that built it and watches it), PID 1 and the student process of that sandbox end too,
+    and grading goes on."""
     if not pool.sandboxed:
         pytest.skip(f"no sandbox on this machine: {sandbox.probe().reason}")
     Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
-    time.sleep(0.5)                     # the next job processes prepared, the last one gone
-    jobs = [c for z in pool.zygote_pids("untrusted") for c in _children(z) if _running(c)]
-    inside = [p for w in jobs for p in _children(w)]
-    assert jobs and len(inside) == 2 * len(jobs), (jobs, inside)      # PID 1 and T per job process
-    for pid in jobs:
+    time.sleep(0.5)                     # the next sandboxes prepared, the last ones gone
+    keepers, inside = _waiting_sandboxes(pool)
+    assert sorted(map(_comm, inside)) == sorted(["cat", "tg-student"] * len(keepers)), inside
+    for pid in keepers:
         os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
     while any(map(_running, inside)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in inside if _running(p)]
     r = Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
-    assert r.score == r.max_score
+    assert r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
+
+
+def test_a_sandbox_killed_while_waiting_is_replaced_at_once(pool, ex):
+    """Killing a prepared sandbox's PID 1 (or its student process) before its job came: a fresh
+    one takes its place without waiting for a job, and nothing is left over."""
+    if not pool.sandboxed:
+        pytest.skip(f"no sandbox on this machine: {sandbox.probe().reason}")
+    Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    time.sleep(0.5)
+    keepers, inside = _waiting_sandboxes(pool)
+    if any(_comm(k) == "tg-job" for k in keepers):
+        pytest.skip("rootless: a job process keeps each sandbox, and a fresh one is made when its job comes")
+    for pid in [p for p in inside if _comm(p) == "cat"]:
+        os.kill(pid, signal.SIGKILL)
+    def gone(pid: int) -> bool:
+        return not os.path.exists(f"/proc/{pid}")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        _, now = _waiting_sandboxes(pool)
+        if len(now) == len(inside) and not set(now) & set(inside) and all(map(gone, inside)):
+            break
+        time.sleep(0.05)
+    assert len(now) == len(inside) and not set(now) & set(inside), (inside, now)
+    assert all(map(gone, inside)), "killed processes were not reaped"
+    r = Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
+    assert r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
 
 
 def test_the_sandbox_shows_the_public_files_of_the_job_s_own_exercise(pool, tmp_path):
