@@ -225,7 +225,7 @@ def fill_root(root: Root, job: dict, limits) -> None:
             mount(None, root.path / name, None, MS_REMOUNT | flags, new)
     root.sizes = sizes
     sub = root.path / WORK.lstrip("/") / job["submission"]
-    shutil.copyfile(Path(job["work_dir"]) / job["submission"], sub)
+    copy_file(Path(job["work_dir"]) / job["submission"], sub)
     os.chown(sub, root.uid, root.uid)
 
 
@@ -258,7 +258,7 @@ def put_public(root: Root, exercise_dir: str, files: list[str]) -> None:
             shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.unlink(entry.path)
     for rel, _size, _mtime, p in found:
         (ex / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(p, ex / rel)
+        copy_file(p, ex / rel)
         os.chmod(ex / rel, 0o644)
     mount(None, ex, None, MS_REMOUNT | MS_RDONLY | flags)
     root.public = public
@@ -319,10 +319,35 @@ def drop_privileges(root: Root) -> None:
 
 
 # ---- getting results out --------------------------------------------------------------------
+def _send(out: int, src: int, limit: int) -> int:
+    """Copy up to limit bytes from src to out by the kernel (sendfile): the bytes never enter
+    this process's memory, which may be a zygote's that later student processes are forked
+    from. Returns the bytes copied."""
+    copied = 0
+    while copied < limit:
+        n = os.sendfile(out, src, None, limit - copied)
+        if n == 0:
+            break
+        copied += n
+    return copied
+
+
+def copy_file(src, dst) -> None:
+    """Copy the regular file src (not through a symlink) to a new file dst, by the kernel."""
+    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
+    try:
+        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            _send(out, fd, os.fstat(fd).st_size)
+        finally:
+            os.close(out)
+    finally:
+        os.close(fd)
+
+
 def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
-    """Copy src_dir/name to dst if it is a regular file of at most cap bytes (no symlinks). The
-    kernel copies (sendfile): the bytes never pass through this process's memory, which may be
-    a zygote's that later student processes are forked from."""
+    """Copy src_dir/name to dst if it is a regular file of at most cap bytes (no symlinks), by
+    the kernel; a file still growing past cap is refused."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=src_dir)
     except OSError:
@@ -333,13 +358,8 @@ def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
             return
         dst.parent.mkdir(parents=True, exist_ok=True)
         out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        copied = 0
         try:
-            while copied <= cap:            # (a file still growing is cut at cap + 1: refused)
-                n = os.sendfile(out, fd, None, cap + 1 - copied)
-                if n == 0:
-                    break
-                copied += n
+            copied = _send(out, fd, cap + 1)
         finally:
             os.close(out)
         if copied > cap:

@@ -4,7 +4,8 @@ library once, warms them up, freezes its heap and then forks one child per job i
 `python -m graders.zygote FD KIND MODE SCRATCH [cold]`: FD is a SOCK_SEQPACKET socket to the pool;
 KIND is "untrusted" (phase 1) or "trusted" (phase 2); MODE is "sandbox", "userns" or "plain";
 SCRATCH a folder for sandbox mount points; "cold" skips the warm-up (a pool that grades once). It never
-reads an exercise, a solution, a trace or a secret itself: its children do, after the fork.
+reads a solution, a hidden grader or trace, or a secret; as root, the untrusted zygote moves a
+job's own files in and out of its sandbox (graders.zygote_sandbox), by the kernel's copies only.
 """
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def import_only(kind: str) -> None:
     lazydynamo.skip_until_imported()
     if kind == "untrusted":
         # (checks: scenarios use it, 10 ms to import)
-        from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace, zygote_sandbox  # noqa: F401
+        from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace  # noqa: F401
+        from graders import zygote_sandbox  # noqa: F401
         from graders.trace import handgrad, layers  # noqa: F401
         sandbox.bind_plan()         # looked up here once, not in every job process
     else:

@@ -121,3 +121,46 @@ def test_host_files_are_not_visible(lab):
     assert "root:x:0:0" not in text and "LEAK /sys" not in text and "LEAK /root" not in text
     assert r.score == lab.full_marks
     lab.healthy()
+
+
+def _memory_holds(pid: int, needle: bytes) -> bool:
+    """Whether any readable, writable mapping of process pid contains needle (read from outside,
+    through /proc/PID/mem)."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("rw"):
+                continue
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            for at in range(lo, hi, 8 << 20):       # (overlapping chunks: a hit may straddle)
+                try:
+                    mem.seek(at)
+                    chunk = mem.read(min(hi, at + (8 << 20) + len(needle)) - at)
+                except OSError:
+                    break
+                if needle in chunk:
+                    return True
+    return False
+
+
+def test_a_submission_and_its_traces_never_reach_the_memory_later_students_fork_from(lab):
+    """The zygote that forks every student process also puts each submission into its sandbox
+    and copies its traces out (as root). It must keep neither: the next student process,
+    another student's, starts as a copy of its memory. (The copies are the kernel's, sendfile,
+    so nothing of them is ever in that memory; this checks that nothing is kept there.)"""
+    import pytest
+
+    marker = "SUBMISSION" + hashlib.sha256(CANARY.encode()).hexdigest()[:16]
+    source = f"# {marker}-source\nfrom graders import trace\n" \
+             f"trace.record('{marker}-trace', 1.0, step=0)\n" + GOOD + f"\n# {marker}-end\n"
+    for _ in range(4):                  # (each zygote of the pool gets some)
+        r = lab.grade(source)
+        assert r.score == lab.full_marks, (r.verdict, r.message, r.stderr[-2000:])
+    zygotes = lab.grader.backend.zygote_pids("untrusted")
+    assert zygotes
+    try:
+        found = [z for z in zygotes if _memory_holds(z, marker.encode())]
+    except PermissionError as e:
+        pytest.skip(f"cannot read the zygotes' memory from here: {e}")
+    assert found == [], f"the submission is in the memory of zygote(s) {found}"
+    lab.healthy()
