@@ -4,7 +4,9 @@ a sleeping PID 1 for the new PID namespace and the student process T (in the new
 seccomp) before the job comes; then W puts the job's files in and hands the job to T.
 
 Unsandboxed (mode "plain"): W -> T, with rlimits, seccomp and timeouts only. Phase 2: the job
-process runs the trusted pytest session itself. Every function here ends its process.
+process runs the trusted pytest session itself. As root, the zygote does W's part itself
+(graders.zygote_sandbox) and uses T's side and watch_job from here. The run_* functions end
+their process.
 """
 from __future__ import annotations
 
