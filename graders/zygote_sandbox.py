@@ -70,7 +70,7 @@ def prepare(scratch: Path, likely: dict | None, home: Home) -> Sandbox:
     """Build the next sandbox: new namespaces, PID 1, the root (holding the likely exercise's
     public files ahead), T forked into it; then back home."""
     life_r, life_w = os.pipe()
-    init = None
+    init = mnt = None
     try:
         try:
             sandbox.enter_namespaces(userns=False)
@@ -90,6 +90,8 @@ def prepare(scratch: Path, likely: dict | None, home: Home) -> Sandbox:
             home.back()
     except BaseException:
         os.close(life_w)                    # PID 1 ends, and with it all it holds
+        if mnt is not None:
+            os.close(mnt)
         if init is not None:
             _end(init)
         raise

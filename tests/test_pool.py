@@ -393,3 +393,23 @@ print("SHOWN", open("/exercise/README.md").read().strip(), sorted(os.listdir("/e
     (tmp_path / "b" / "README.md").write_text("marker-b, edited\n")
     r = g.grade(exercises["b"], probe, seeds=[42])
     assert "SHOWN marker-b, edited ['only-b.txt']" in r.stdout, r.stdout
+
+
+def test_an_exercise_the_sandbox_would_expose_is_refused_with_a_message(pool):
+    """An exercise folder inside what the sandbox shows every submission (here the engine's own
+    package) would put its hidden files in view: the grading stops with a message saying where
+    and what to do, and the pool grades the next submission as usual."""
+    if not pool.sandboxed:
+        pytest.skip(f"no sandbox on this machine: {sandbox.probe().reason}")
+    import graders
+    inside = Path(graders.__file__).resolve().parent / f"_exposed_exercise_{os.getpid()}"
+    try:
+        shutil.copytree(EXERCISES / "one-training-step", inside)
+        exposed = Exercise.load(inside)
+        with pytest.raises(PoolError, match="move the course elsewhere"):
+            Grader(pool).grade(exposed, GOOD_TRAIN_STEP, seeds=[42])
+    finally:
+        shutil.rmtree(inside, ignore_errors=True)
+    ex = Exercise.load(EXERCISES / "one-training-step")
+    r = Grader(pool).grade(ex, GOOD_TRAIN_STEP, seeds=[42])
+    assert r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
