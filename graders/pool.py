@@ -69,6 +69,7 @@ class WarmPool(Backend):
         self._all: dict[Worker, str] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()   # session keys, least recent first
         self._unusable: set[str] = set()                     # session keys that did not collect
+        scratch.sweep()                         # what killed pools and gradings left
         self._scratch = Path(scratch.make("tracegrade-pool-"))
         weakref.finalize(self, shutil.rmtree, self._scratch, True)     # also if close() is never called
         self._serial = 0

@@ -26,3 +26,22 @@ def test_memory_backed_folder_by_default_when_it_has_room(monkeypatch):
     except OSError:
         roomy = False
     assert scratch.base() == (scratch.MEMORY_DIR if roomy else tempfile.gettempdir())
+
+
+def test_folders_left_by_a_killed_process_are_swept_and_live_ones_kept(monkeypatch, tmp_path):
+    """A server or worker killed with SIGKILL leaves its grading and pool folders behind; the
+    next pool removes them, and never a folder whose process is still running."""
+    import subprocess
+    import sys
+    monkeypatch.setenv(scratch.ENV, str(tmp_path))
+    code = ("import os; from graders import scratch; "
+            "d = scratch.make('tracegrade-pool-'); os.makedirs(d + '/zygote-1/sandbox-7'); "
+            "t = scratch.folder('tracegrade-'); os._exit(0)")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, scratch.ENV: str(tmp_path)})
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert len(left) == 2 and left[0].startswith("tracegrade-") and left[1].startswith("tracegrade-pool-")
+    mine = Path(scratch.make("tracegrade-pool-"))
+    other = tmp_path / "unrelated-123-folder"
+    other.mkdir()
+    assert sorted(scratch.sweep()) == left
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
