@@ -163,10 +163,11 @@ class Leftovers:
 
 
 def usable(box: Sandbox) -> bool:
-    """Whether a prepared sandbox's PID 1 and T are still there (nobody killed them waiting)."""
+    """Whether a prepared sandbox's PID 1 and T are still there (nobody killed them waiting).
+    Reaps neither: a pid stays ours to signal until it is reaped (see Leftovers)."""
     for pid in (box.init, box.student.pid):
         try:
-            if os.waitpid(pid, os.WNOHANG)[0]:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
                 return False
         except ChildProcessError:
             return False
@@ -174,15 +175,13 @@ def usable(box: Sandbox) -> bool:
 
 
 def discard(box: Sandbox, leftovers: Leftovers) -> None:
-    """Let a prepared sandbox go unused: PID 1 ends, and with it T."""
+    """Let a prepared sandbox go unused: PID 1 is killed (not reaped yet, so still ours to
+    signal), which ends T and all else inside."""
     _close(box)
     box.student.discard()
-    for pid in (box.init, box.student.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        leftovers.add(pid)
+    os.kill(box.init, signal.SIGKILL)
+    leftovers.add(box.init)
+    leftovers.add(box.student.pid)
 
 
 def run_job(sock, box: Sandbox, message: bytes, fds: list[int], make_spare, leftovers: Leftovers,
