@@ -144,11 +144,7 @@ def _prepare_untrusted(mode: str, zygote: int, scratch: Path, likely: dict | Non
     if mode != "plain":
         sandbox.enter_namespaces(userns=(mode == "userns"))
         root = sandbox.build_root(Limits(), scratch / f"sandbox-{os.getpid()}", mode == "userns")
-        if likely and "exercise_dir" in likely:
-            try:
-                sandbox.put_public(root, likely["exercise_dir"], likely.get("public_files", []))
-            except (OSError, sandbox.SandboxError):
-                pass                        # a guess only: the job copies its own files
+        sandbox.put_likely(root, likely)
         init = start_init(life_r)
     me = os.getpid()
     student = spares.fork(lambda: prepare_student(root, me, life_r), run_student, keep=(life_r,))

@@ -264,6 +264,16 @@ def put_public(root: Root, exercise_dir: str, files: list[str]) -> None:
     root.public = public
 
 
+def put_likely(root: Root, likely: dict | None) -> None:
+    """Copy ahead the public files of the exercise a prepared sandbox's job will likely be for
+    (its zygote's previous job's); a guess only: fill_root puts the job's own files in."""
+    if likely and likely.get("exercise_dir"):
+        try:
+            put_public(root, likely["exercise_dir"], likely.get("public_files") or [])
+        except (OSError, SandboxError):
+            pass
+
+
 def remove_root(root: Root) -> None:
     """Unmount a root and remove its mount point (after every process inside has gone)."""
     _libc.umount2(_b(root.path), MNT_DETACH)

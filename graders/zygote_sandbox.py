@@ -77,11 +77,7 @@ def prepare(scratch: Path, likely: dict | None, home: Home) -> Sandbox:
             init = isolate.start_init(life_r, own_group=True)
             root = sandbox.build_root(Limits(), scratch / f"sandbox-{init}", False,
                                       uid=sandbox.UID_BASE + init)
-            if likely and likely.get("exercise_dir"):
-                try:
-                    sandbox.put_public(root, likely["exercise_dir"], likely.get("public_files") or [])
-                except (OSError, sandbox.SandboxError):
-                    pass                    # a guess only: the job copies its own files
+            sandbox.put_likely(root, likely)
             mnt = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
             me = os.getpid()
             student = spares.fork(lambda: isolate.prepare_student(root, me, life_r),
