@@ -137,7 +137,7 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
     direct = kind == "untrusted" and mode == "sandbox"
     if direct:
         home, events = zygote_sandbox.Home(), watch.ClosedAfterWriting()
-        leftovers = zygote_sandbox.Leftovers(scratch)
+        leftovers = zygote_sandbox.Leftovers()
 
     def make_spare():
         if direct:
@@ -172,9 +172,6 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
         if len(fds) != 3:
             sock.send(json.dumps({"error": "a job needs three pipes"}).encode())
             return
-        if isinstance(spare, zygote_sandbox.Sandbox) and not zygote_sandbox.usable(spare):
-            zygote_sandbox.discard(spare, leftovers)        # killed while it waited
-            spare = make_spare()
         if isinstance(spare, zygote_sandbox.Sandbox):
             spare = zygote_sandbox.run_job(sock, spare, msg, fds, make_spare, leftovers, home, events)
         else:

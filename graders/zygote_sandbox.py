@@ -116,10 +116,11 @@ def _end(pid: int) -> None:
 
 class Leftovers:
     """A zygote's children that have done their part (PID 1s, student processes): reaped as
-    they end, while the zygote waits for its next job, so that none lingers as a zombie."""
+    they end, while the zygote waits for its next job, so that none lingers as a zombie. (The
+    zygote removes a reaped PID 1's mount point after the next job: zygote._remove_empty.)"""
 
-    def __init__(self, scratch: Path):
-        self.scratch, self.pidfds = scratch, {}
+    def __init__(self):
+        self.pidfds = {}
 
     def add(self, pid: int) -> None:
         try:
@@ -137,25 +138,19 @@ class Leftovers:
                 del self.pidfds[pid]
                 if fd is not None:
                     os.close(fd)
-                mount_point = self.scratch / f"sandbox-{pid}"
-                if mount_point.is_dir():    # (a PID 1's, and its sandbox is gone)
-                    try:
-                        mount_point.rmdir()
-                    except OSError:
-                        pass
 
     def wait_for(self, sock, box) -> bool:
-        """Wait until sock is readable (the next job: True) or the prepared sandbox box (if it
-        is one) lost its T (False), reaping leftovers as they end."""
+        """Wait until sock is readable (the next job: True), reaping leftovers as they end;
+        False as soon as the prepared sandbox box (if it is one) is found dead, also when the
+        job is already there (the job then gets a fresh sandbox)."""
         spare = [box.student_fd] if isinstance(box, Sandbox) and box.student_fd is not None else []
         while True:
             self.reap()
-            fds = [fd for fd in self.pidfds.values() if fd is not None]
-            ready = select.select([sock, *spare, *fds], [], [])[0]
-            if sock in ready:
-                return True
-            if spare and spare[0] in ready:
+            if isinstance(box, Sandbox) and not usable(box):
                 return False
+            fds = [fd for fd in self.pidfds.values() if fd is not None]
+            if sock in select.select([sock, *spare, *fds], [], [])[0]:
+                return not isinstance(box, Sandbox) or usable(box)
 
 
 def usable(box: Sandbox) -> bool:
