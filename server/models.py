@@ -26,6 +26,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
+    # bumped on logout, password change and reset: sessions signed with an older one are refused
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="user")
 
