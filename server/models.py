@@ -1,5 +1,6 @@
 """The SQL schema as SQLAlchemy 2.0 typed models: users, courses, enrollments, exercises and their
-content-addressed versions, submissions, per-test results, API tokens and rate-limit events.
+content-addressed versions, submissions, per-test results, API tokens, rate-limit events, and the
+course operations (extensions, regrades, past results kept as history).
 
 The schema changes only through Alembic migrations in migrations/ (a test checks they agree).
 """
@@ -15,6 +16,8 @@ from server.db import utcnow
 
 ROLES = ("student", "instructor")
 STATUSES = ("queued", "running", "graded", "error")
+POLICIES = ("best", "last")
+LIVE, REGRADE = 0, 1          # queue priorities: lower goes first
 
 
 class Base(DeclarativeBase):
@@ -39,6 +42,8 @@ class Course(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     join_code: Mapped[str] = mapped_column(String(64), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    policy: Mapped[str] = mapped_column(String(8), default="best", server_default="best")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     exercises: Mapped[list["Exercise"]] = relationship(
         back_populates="course", order_by="Exercise.position")
@@ -65,6 +70,9 @@ class Exercise(Base):
     title: Mapped[str] = mapped_column(String(200))
     points: Mapped[float] = mapped_column(Float)
     position: Mapped[int | None] = mapped_column(Integer)     # None: no longer in the course
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC, from course.toml
+    late_until: Mapped[datetime | None] = mapped_column(DateTime)
+    late_penalty: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("exercise_versions.id", use_alter=True, name="fk_exercises_current_version"))
     course: Mapped[Course] = relationship(back_populates="exercises")
@@ -87,6 +95,7 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_status_id", "status", "id"),
         Index("ix_submissions_user_exercise", "user_id", "exercise_id"),
+        Index("ix_submissions_status_priority_id", "status", "priority", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -104,6 +113,11 @@ class Submission(Base):
     sandboxed: Mapped[bool | None] = mapped_column(Boolean)
     execution_time: Mapped[float | None] = mapped_column(Float)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(Integer, default=LIVE, server_default="0")
+    # a regrade that may not lower this submission's score keeps the score it had here
+    score_floor: Mapped[float | None] = mapped_column(Float)
+    regrade_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regrades.id", ondelete="SET NULL", name="fk_submissions_regrade_id"))
     worker: Mapped[str | None] = mapped_column(String(200))
     claim_token: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)
@@ -153,3 +167,47 @@ class RateEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Extension(Base):
+    """A student's own due date for one exercise (UTC); the late window keeps its length."""
+    __tablename__ = "extensions"
+    __table_args__ = (UniqueConstraint("user_id", "exercise_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    exercise: Mapped[Exercise] = relationship()
+
+
+class Regrade(Base):
+    """One regrade an instructor asked for: its scope, its policy and how many it queued."""
+    __tablename__ = "regrades"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    exercise_id: Mapped[int | None] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))           # counted | all | one
+    keep_higher: Mapped[bool] = mapped_column(Boolean, default=True)
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    exercise: Mapped[Exercise | None] = relationship()
+
+
+class PastResult(Base):
+    """A result a submission had before a regrade replaced it (its tests as JSON)."""
+    __tablename__ = "past_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    regrade_id: Mapped[int | None] = mapped_column(ForeignKey("regrades.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"))
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text, default="")
+    tests: Mapped[list | None] = mapped_column(JSON)
+    graded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
