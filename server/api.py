@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from server import present, queue, wakeup
@@ -29,11 +30,12 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send your API token as 'Authorization: Bearer <token>' "
                            "(create one with `tracegrade tokens create EMAIL`).",
-                           www_authenticate="Bearer")
+                           www_authenticate=WWWAuthenticate("Bearer"))
     row = db().scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token.strip())))
     if row is None:
         raise Unauthorized("This API token is not valid. Create a new one with "
-                           "`tracegrade tokens create EMAIL`.", www_authenticate="Bearer")
+                           "`tracegrade tokens create EMAIL`.",
+                           www_authenticate=WWWAuthenticate("Bearer"))
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         row.last_used_at = now

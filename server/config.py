@@ -15,7 +15,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 512 * 1024,        # larger request bodies get 413
     "MAX_CODE_KB": 256,                      # a submission's code (the engine's source_kb)
     "OUTPUT_CAP": 64 * 1024,                 # stdout/stderr characters kept per submission
-    "RATE_LIMIT_LOGIN": (10, 300),           # attempts per (email or address) per seconds
+    "RATE_LIMIT_LOGIN": (100, 300),          # failed logins per address (any email) per seconds
+    "LOGIN_LOCKOUT": (5, 30, 900),           # failures of one email from one address before a
+                                             # delay, the first delay, the longest (seconds)
+    "RATE_LIMIT_SIGNUP": (20, 300),          # failed sign-ups per address per seconds
     "RATE_LIMIT_SUBMIT": (30, 300),          # submissions per user per seconds
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -23,6 +26,7 @@ DEFAULTS = {
     "SESSION_COOKIE_NAME": "tracegrade_session",
     "PERMANENT_SESSION_LIFETIME": 12 * 3600,
     "EXERCISES_DIR": "exercises",
+    "TRUSTED_PROXIES": 0,                    # proxies in front whose X-Forwarded-* are believed
 }
 
 
@@ -61,6 +65,12 @@ def settings(instance: Path, overrides: dict | None = None) -> dict:
     secure = os.environ.get("TRACEGRADE_SECURE_COOKIES")
     if secure is not None:
         cfg["SESSION_COOKIE_SECURE"] = secure.lower() not in ("0", "false", "no")
+    proxies = os.environ.get("TRACEGRADE_TRUSTED_PROXIES", "").strip()
+    if proxies:
+        if not proxies.isdigit():
+            raise ValueError(f"TRACEGRADE_TRUSTED_PROXIES={proxies!r}: expected the number of "
+                             f"proxies in front of the server, such as 1.")
+        cfg["TRUSTED_PROXIES"] = int(proxies)
     if os.environ.get("TRACEGRADE_EXERCISES"):
         cfg["EXERCISES_DIR"] = os.environ["TRACEGRADE_EXERCISES"]
     cfg.update(overrides or {})

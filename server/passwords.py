@@ -1,8 +1,9 @@
-"""The password policy (length, common passwords, not the email, not blank) and password changes,
-which also end every session of the user signed before the change.
+"""Account credentials: what an email address and a password must be (a password: 10+ characters,
+not common, not the email, not blank), and password changes, which end the user's sessions.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from server.security import hash_password
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
 COMMON_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
+EMAIL_RE = re.compile(r"^[^@\s<>\"'`]{1,64}@[^@\s<>\"'`]{1,190}\.[^@\s<>\"'`.]{1,60}$")
+
+
+def email_problem(email: str) -> str | None:
+    """What is wrong with `email` (already stripped and lower-cased), or None."""
+    if not EMAIL_RE.match(email) or len(email) > 254 or any(ord(c) < 32 for c in email):
+        return "Enter a valid email address, such as ada@example.org (no spaces, quotes, < or >)."
+    return None
 
 
 @lru_cache(maxsize=1)

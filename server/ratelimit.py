@@ -1,12 +1,13 @@
 """Rate limits kept in the database, so every web process and worker sees the same counts.
 
 `allow(session, key, limit, window)` records one event and says whether it was within the limit;
-`exceeded` and `record` split the two (login counts only failed attempts).
+`exceeded` and `record` split the two (login counts only failed attempts); `recent` gives the
+count and the latest time of a key's events, for delays that grow with each failure.
 """
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,19 @@ def record(db: Session, key: str) -> None:
     db.add(RateEvent(key=key, at=now))
     if random.random() < 0.01:
         db.execute(delete(RateEvent).where(RateEvent.at < now - KEEP))
+
+
+def recent(db: Session, key: str, window_seconds: float) -> tuple[int, datetime | None]:
+    """How many events of `key` happened in the last `window_seconds`, and when the last one was."""
+    since = utcnow() - timedelta(seconds=window_seconds)
+    count, last = db.execute(select(func.count(), func.max(RateEvent.at))
+                             .where(RateEvent.key == key, RateEvent.at > since)).one()
+    return count, last
+
+
+def forget(db: Session, key: str) -> None:
+    """Drop every event of `key` (the caller commits)."""
+    db.execute(delete(RateEvent).where(RateEvent.key == key))
 
 
 def allow(db: Session, key: str, limit: int, window_seconds: float) -> bool:

@@ -13,7 +13,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 TOKEN_PREFIX = "tg_"
-MIN_PASSWORD = 8
 
 
 def hash_password(password: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user as login_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,9 +26,9 @@ def db() -> Session:
 
 
 def current_user() -> User | None:
+    """The logged-in user (Flask-Login; server.sessions refuses sessions that were ended)."""
     if "user" not in g:
-        uid = session.get("uid")
-        g.user = db().get(User, uid) if isinstance(uid, int) else None
+        g.user = login_user.user if login_user.is_authenticated else None
     return g.user
 
 

@@ -12,7 +12,8 @@ from server.catalog import sync_course
 from server.cli.common import database, instance_option, require_schema, resolve_instance
 from server.migrate import upgrade
 from server.models import ROLES, ApiToken, Course, Enrollment, User
-from server.security import MIN_PASSWORD, hash_password, new_api_token
+from server.passwords import email_problem, password_problem, set_password
+from server.security import hash_password, new_api_token
 
 
 def migrate_instance(instance: Path) -> None:
@@ -40,10 +41,13 @@ def users_group() -> None:
 
 
 def ensure_user(s, email: str, password: str, course: str | None, role: str) -> tuple[User, bool]:
-    """Create the user (or set the password of an existing one) and enroll them if asked."""
+    """Create the user (or set the password of an existing one, which ends their sessions) and
+    enroll them if asked."""
     email = email.strip().lower()
-    if len(password) < MIN_PASSWORD:
-        raise click.BadParameter(f"use at least {MIN_PASSWORD} characters.", param_hint="--password")
+    if problem := email_problem(email):
+        raise click.BadParameter(problem, param_hint="EMAIL")
+    if problem := password_problem(password, email):
+        raise click.BadParameter(problem, param_hint="--password")
     user = s.scalar(select(User).where(User.email == email))
     created = user is None
     if created:
@@ -51,7 +55,7 @@ def ensure_user(s, email: str, password: str, course: str | None, role: str) -> 
         s.add(user)
         s.flush()
     else:
-        user.password_hash = hash_password(password)
+        set_password(user, password)
     if course:
         c = s.scalar(select(Course).where(Course.slug == course))
         if c is None:

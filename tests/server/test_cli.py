@@ -35,7 +35,7 @@ def test_users_and_tokens(instance, dbs):
     assert stored == [token_hash(token)] and token not in stored
     assert run("tokens", "create", "nobody@example.org", "--instance", instance).exit_code == 1
     r = run("users", "create", "x@example.org", "--password", "short", "--instance", instance)
-    assert r.exit_code == 2 and "8 characters" in r.output
+    assert r.exit_code == 2 and "10 characters" in r.output
 
 
 def test_sync_makes_versions_by_content(instance, dbs, tmp_path):
