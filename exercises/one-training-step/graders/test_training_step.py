@@ -2,7 +2,10 @@
 import pytest
 
 from graders import checks
+from graders.checks import bypass, moves
 
+OWN_OPTIMIZER = ("Your parameters changed, but never through the optimizer train_step was given. "
+                 "Call optimizer.step() on that optimizer instead of making a new one.")
 ORDER_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
                   "step_before_backward", "grads_accumulate")
 
@@ -17,14 +20,23 @@ def test_gradients_are_computed(student):
 @pytest.mark.points(2)
 def test_parameters_are_updated(student):
     """optimizer.step() updates the parameters"""
+    if bypass.moved_without_optimizer(student):
+        checks.fail(OWN_OPTIMIZER, "own_optimizer")
     d = checks.diagnose_training(student)
     if d in ("optimizer_never_stepped", "zero_grad_after_backward"):
         checks.fail(checks.explain(d), d)
+    if moves.never_moved(student):
+        code = d if d in ORDER_MISTAKES else "parameters_unchanged"
+        why = checks.explain(d) if d in ORDER_MISTAKES else (
+            "Call loss.backward() before optimizer.step(), so step() has gradients to use.")
+        checks.fail(f"optimizer.step() ran, but it never changed the parameters. {why}", code)
 
 
 @pytest.mark.points(4)
 def test_training_matches_reference(student, reference, tol):
     """Six steps give the reference losses, gradients and parameters"""
+    if bypass.moved_without_optimizer(student):
+        checks.fail(OWN_OPTIMIZER, "own_optimizer")
     d = checks.diagnose_training(student)
     if d in ORDER_MISTAKES:
         checks.fail(checks.explain(d), d)
@@ -36,8 +48,13 @@ def test_training_matches_reference(student, reference, tol):
 
 @pytest.mark.points(2)
 def test_returns_the_loss(student, reference, tol):
-    """train_step returns the loss as a number"""
+    """train_step returns the loss as a Python float"""
+    if "returned_tensor" in student.info:
+        checks.fail("train_step returned a tensor; return the loss as a Python float with "
+                    "loss.item(). A float holds no autograd graph, so code that collects the "
+                    "losses (for a plot or a running total) does not keep every step's graph "
+                    "in memory.", "returned_tensor")
     if "returned_type" in student.info:
         checks.fail(f"train_step returned a {student.info['returned_type']}; return the loss "
-                    f"as a number with loss.item().")
+                    f"as a Python float with loss.item().", "returned_not_a_number")
     checks.assert_close(student, reference, "returned_loss", what="The value train_step returned", **tol)
