@@ -4,7 +4,8 @@ short sentence; nothing from the request is echoed unescaped.
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import HTTPException, NotFound
 
 DEFAULT_MESSAGES = {
     400: "The request could not be understood.",
@@ -39,6 +40,14 @@ def init_app(app: Flask) -> None:
             if e.get_headers() and dict(e.get_headers()).get(h):
                 resp.headers[h] = dict(e.get_headers())[h]
         return resp
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(e):
+        """A number too large for the database (an id from a query string) names no row."""
+        if isinstance(e, DataError) and type(e.orig).__name__ != "NumericValueOutOfRange":
+            raise e
+        return http_error(NotFound())
 
 
 def _wants_json() -> bool:

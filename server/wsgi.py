@@ -3,4 +3,15 @@ named by TRACEGRADE_INSTANCE. Importing this module builds the app; nothing else
 """
 from server.app import create_app
 
+
+def _hide_server_banner() -> None:
+    """gunicorn writes `Server: gunicorn` itself (no setting turns it off); name no software."""
+    try:
+        import gunicorn.http.wsgi
+    except ImportError:          # served by something else
+        return
+    gunicorn.http.wsgi.SERVER = "tracegrade"
+
+
+_hide_server_banner()
 app = create_app()
