@@ -60,8 +60,19 @@ def sync_course(db: Session, folder: Path, instance: Path) -> SyncReport:
         if row.slug not in listed and row.position is not None:
             row.position = None
             report.retired.append(row.slug)
+    sync_schedule(db, course, src)
     db.flush()
     return report
+
+
+def sync_schedule(db: Session, course: Course, src: EngineCourse) -> None:
+    """The course's time zone, counting policy and each exercise's schedule (stored naive UTC)."""
+    course.timezone, course.policy = src.timezone, src.policy
+    for row in db.scalars(select(Exercise).where(Exercise.course_id == course.id)):
+        s = src.schedule.get(row.slug)
+        row.due_at = s.due.replace(tzinfo=None) if s and s.due else None
+        row.late_until = s.late_until.replace(tzinfo=None) if s and s.late_until else None
+        row.late_penalty = s.late_penalty if s else 0.0
 
 
 def _sync_exercise(db: Session, course: Course, ex: EngineExercise, position: int,

@@ -1,18 +1,38 @@
 """What a viewer may see of a submission, shared by pages and the API: hidden tests lose their
-name and message for students, and scores are rounded for display.
+name and message for students (tests visible "after the due date" once the deadline has passed),
+and scores are rounded for display.
 """
 from __future__ import annotations
 
-from server.db import isoformat
+from sqlalchemy.orm import object_session
+
+from server import schedule
+from server.db import isoformat, utcnow
 from server.models import Submission, TestResult
 
 HIDDEN = ("hidden", "after_due_date", "after_published")
 
 
+def _released(sub: Submission, role: str) -> bool:
+    """Whether this viewer sees the submission's "after the due date" tests."""
+    if role == "instructor" or not any(t.visibility == "after_due_date" for t in sub.tests):
+        return True
+    return schedule.results_released(object_session(sub), sub.user_id, sub.exercise, utcnow())
+
+
+def _hidden(t: TestResult, role: str, released: bool) -> bool:
+    if role == "instructor":
+        return False
+    if t.visibility == "after_due_date":
+        return not released
+    return t.visibility in HIDDEN
+
+
 def visible_tests(sub: Submission, role: str) -> list[dict]:
     out = []
+    released = _released(sub, role)
     for t in sub.tests:
-        hidden = t.visibility in HIDDEN and role != "instructor"
+        hidden = _hidden(t, role, released)
         out.append({
             "name": "Hidden test" if hidden else t.name,
             "score": round(t.score, 4), "max_score": t.max_score, "status": t.status,
@@ -25,8 +45,9 @@ def visible_tests(sub: Submission, role: str) -> list[dict]:
 
 def diagnosis(sub: Submission, role: str) -> TestResult | None:
     """The first failed test that names a mistake (what the page puts on top)."""
+    released = _released(sub, role)
     for t in sub.tests:
-        if t.status != "passed" and t.diagnosis and (role == "instructor" or t.visibility not in HIDDEN):
+        if t.status != "passed" and t.diagnosis and not _hidden(t, role, released):
             return t
     return None
 

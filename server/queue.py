@@ -1,5 +1,6 @@
 """The embedded queue is the submissions table: a row is committed `queued`, a worker claims it
 atomically (status, claim token, lease, attempt count), and stores the result in one transaction.
+Live submissions go first: a worker claims regrades (priority REGRADE) only when none is waiting.
 
 A claim whose lease runs out (a worker killed mid-grade) goes back to the queue; after
 MAX_ATTEMPTS claims the submission is marked `error` with a message.
@@ -14,8 +15,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from graders.runner import decode_source
+from server import schedule
 from server.db import utcnow
-from server.models import Exercise, Submission, TestResult, User
+from server.models import LIVE, Exercise, Submission, TestResult, User
 
 MAX_ATTEMPTS = 3
 LEASE_SECONDS = 120.0
@@ -52,21 +54,27 @@ def validate_code(code, limit_kb: int) -> str:
 
 
 def enqueue(db: Session, user: User, exercise: Exercise, code, limit_kb: int) -> Submission:
-    """Validate and add a queued submission for the exercise's current version (caller commits)."""
+    """Validate and add a queued submission for the exercise's current version (caller commits).
+    After the exercise's late_until (the server's clock) it is refused with 403 and nothing stored."""
     text = validate_code(code, limit_kb)
+    now = utcnow()
+    closed = schedule.closed_message(db, user, exercise, now)
+    if closed:
+        raise RejectedSubmission(closed, 403)
     sub = Submission(user_id=user.id, exercise_id=exercise.id,
                      version_id=exercise.current_version_id, code=text, status="queued",
-                     max_score=exercise.points, created_at=utcnow())
+                     max_score=exercise.points, created_at=now, priority=LIVE)
     db.add(sub)
     db.flush()
     return sub
 
 
 def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS) -> Claim | None:
-    """Atomically move the oldest queued submission to `running` for this worker, or None."""
+    """Atomically move the next queued submission to `running` for this worker, or None: the
+    oldest live one, else the oldest regrade."""
     for _ in range(5):
         oldest = db.scalar(select(Submission.id).where(Submission.status == "queued")
-                           .order_by(Submission.id).limit(1))
+                           .order_by(Submission.priority, Submission.id).limit(1))
         if oldest is None:
             db.rollback()
             return None

@@ -9,8 +9,9 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    request, url_for)
 from sqlalchemy import func, select
 
-from server import catalog, present, queue, wakeup
+from server import catalog, present, queue, schedule, wakeup
 from server.bundle import student_bundle
+from server.db import utcnow
 from server.limits import limit_submissions
 from server.models import Enrollment, Exercise, Submission
 from server.plot import loss_plot
@@ -75,7 +76,15 @@ def exercise(slug: str, ex_slug: str, code: str | None = None, status: int = 200
                            submission_file=eng.submission, prompt=render_prompt(eng.read_readme()),
                            code=code, panel=_panel_context(shown.id) if shown else None,
                            history=history, fmt=present.fmt_score,
-                           limit_kb=current_app.config["MAX_CODE_KB"]), status
+                           limit_kb=current_app.config["MAX_CODE_KB"],
+                           **_deadline_context(current_user().id, ex)), status
+
+
+def _deadline_context(user_id: int, ex: Exercise) -> dict:
+    """The student's deadline (with any extension) and the server's time, for due date,
+    countdown, late marks and penalties."""
+    return {"deadline": schedule.deadline_for(db(), user_id, ex), "now": utcnow(),
+            "timezone": ex.course.timezone, "local": schedule.local}
 
 
 @bp.post("/c/<slug>/<ex_slug>/submit")
@@ -107,6 +116,7 @@ def submit(slug: str, ex_slug: str):
 def _panel_context(sid: int) -> dict:
     sub, enrollment = visible_submission(current_user(), sid)
     return {"sub": sub, "role": enrollment.role, "fmt": present.fmt_score,
+            **_deadline_context(sub.user_id, sub.exercise),
             "tests": present.visible_tests(sub, enrollment.role),
             "diagnosis": present.diagnosis(sub, enrollment.role),
             "plot": loss_plot(sub.curves) if sub.status == "graded" else None}
@@ -133,7 +143,7 @@ def history(slug: str, ex_slug: str):
     course, _ = membership(current_user(), slug)
     ex = course_exercise(course, ex_slug)
     return render_template("_history.html", history=_history(current_user().id, ex),
-                           fmt=present.fmt_score)
+                           fmt=present.fmt_score, **_deadline_context(current_user().id, ex))
 
 
 @bp.get("/c/<slug>/<ex_slug>/bundle.zip")
