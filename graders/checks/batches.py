@@ -55,7 +55,7 @@ def _sizes(batches) -> list[int]:
 def diagnose_batches(yours: list[Batch | None], expected: list[Batch], epochs: int) -> str | None:
     """The named mistake that turns the expected step-by-step batches into yours, or None when
     they are the same. Codes: last_batch_dropped, data_twice_per_epoch, wrong_epoch_count,
-    shuffled, wrong_batch_size, batches_wrong."""
+    batches_overlap, shuffled, wrong_batch_size, batches_wrong."""
     if yours == expected:
         return None
     per_epoch = len(expected) // epochs
@@ -66,6 +66,8 @@ def diagnose_batches(yours: list[Batch | None], expected: list[Batch], epochs: i
         return "data_twice_per_epoch"
     if yours and len(yours) % per_epoch == 0 and yours == epoch * (len(yours) // per_epoch):
         return "wrong_epoch_count"
+    if first_overlap(yours, per_epoch) is not None:
+        return "batches_overlap"
     samples = Counter(v for b in epoch for v in b)
     chunks = [yours[i:i + per_epoch] for i in range(0, len(yours), per_epoch)]
     if len(yours) == len(expected) and None not in yours and all(
@@ -74,6 +76,23 @@ def diagnose_batches(yours: list[Batch | None], expected: list[Batch], epochs: i
     if None not in yours and set(_sizes(yours)) - {0} and max(_sizes(yours)) != max(_sizes(epoch)):
         return "wrong_batch_size"
     return "batches_wrong"
+
+
+def first_overlap(batches: list[Batch | None], per_epoch: int) -> int | None:
+    """Index k of the first step whose batch shares samples with the next step's batch in the
+    same epoch (of per_epoch steps) without being the same batch (a window that slides by less
+    than the batch size), or None."""
+    for k in range(len(batches) - 1):
+        if per_epoch and k // per_epoch != (k + 1) // per_epoch:
+            continue
+        a, b = batches[k], batches[k + 1]
+        if a is not None and b is not None and a != b and set(a) & set(b):
+            return k
+    return None
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def assert_batches(student: Trace, reference: Trace, epochs: int, batch_size: int) -> None:
@@ -96,11 +115,13 @@ def assert_batches(student: Trace, reference: Trace, epochs: int, batch_size: in
             f"Each epoch goes through the data twice ({2 * per_epoch} steps per epoch instead of "
             f"{per_epoch}). Look for a second loop over the batches inside the epoch loop."),
         "wrong_epoch_count": (
-            f"Your loop makes {len(yours) // max(per_epoch, 1)} passes over the data; train must "
-            f"make exactly `epochs` ({epochs}) passes."),
+            f"Your loop makes {_plural(len(yours) // max(per_epoch, 1), 'pass', 'passes')} over "
+            f"the data; train must make exactly `epochs` ({epochs}) passes."),
         "shuffled": (
-            "Your batches come in a different order than the data. Take them in order, "
-            "X[0:2], X[2:4], ..., without shuffling (DataLoader(..., shuffle=False))."),
+            f"Your batches come in a different order than the data. Take them in order, "
+            f"X[0:{batch_size}], X[{batch_size}:{2 * batch_size}], ..., without shuffling "
+            f"(DataLoader(..., shuffle=False))."),
+        "batches_overlap": _overlap_message(yours, per_epoch, batch_size),
         "wrong_batch_size": (
             f"Your steps use batches of {' or '.join(map(str, sizes))} "
             f"sample{'' if sizes == [1] else 's'}; each step must use a batch of `batch_size` "
@@ -120,6 +141,16 @@ def assert_batches(student: Trace, reference: Trace, epochs: int, batch_size: in
          f"{list(expected[k]) if k < len(expected) else 'no further step'}. Each epoch takes "
          f"X[0:{batch_size}], X[{batch_size}:{2 * batch_size}], ... in order, one step per batch.",
          code)
+
+
+def _overlap_message(yours: list[Batch | None], per_epoch: int, batch_size: int) -> str:
+    k = first_overlap(yours, per_epoch)
+    if k is None:
+        return ""
+    return (f"Your batches overlap: step {k + 1} used x = {list(yours[k])} and step {k + 2} used "
+            f"x = {list(yours[k + 1])}, so some samples are trained on twice per epoch. Split the "
+            f"data into separate batches, X[0:{batch_size}], X[{batch_size}:{2 * batch_size}], "
+            f"...: the slice start moves by batch_size, not by 1.")
 
 
 def epoch_loss_candidates(losses: list[float], sizes: list[int]) -> list[tuple[str, float]]:

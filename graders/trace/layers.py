@@ -1,5 +1,6 @@
 """Scenario helpers for exercises where students write a model: find its layers by shape, give
-them seeded weights, and log the order in which they are called (with the input shapes).
+them seeded weights, and log the order in which they are called (with the input shapes); a
+Linear layer that records its inputs (which samples each optimizer step used).
 
 Lets a scenario compare any correct way of writing a model (attributes, nn.Sequential, ...).
 """
@@ -48,3 +49,20 @@ def watch_calls(layers: dict[str, nn.Module], recorder: Recorder | None = None,
         return pre_hook
 
     return [m.register_forward_pre_hook(make(n)) for n, m in layers.items()]
+
+
+class RecordingLinear(nn.Linear):
+    """nn.Linear that records the input of each forward call (key `batch_x`, step = call index,
+    up to `limit` calls) and logs a 'forward' event, so graders can tell which samples each
+    optimizer step used. It records in forward() itself: model(x) and model.forward(x) alike."""
+
+    limit = 2000
+    calls = 0
+
+    def forward(self, x):
+        if self.calls < self.limit and isinstance(x, torch.Tensor):
+            rec = current()
+            rec.record("batch_x", x, step=self.calls)
+            rec.append("events", "forward")
+        self.calls += 1
+        return super().forward(x)

@@ -52,3 +52,15 @@ def test_every_exercise_has_a_corpus():
         bad = [f for f in files if f.read_text().startswith("# expect: mistake")]
         assert len(full) >= 3, f"{slug}: needs at least 3 also-correct variants, has {len(full)}"
         assert len(bad) >= 3, f"{slug}: needs at least 3 known mistakes, has {len(bad)}"
+
+
+@pytest.mark.parametrize("slug, path", [
+    ("one-training-step", "one-training-step/bad_step_before_backward.py"),
+    ("zero-grad", "zero-grad/bad_step_before_backward.py"),
+])
+def test_step_that_never_moves_the_parameters_loses_the_update_points(slug, path, grader):
+    result = grader.grade(Exercise.load(EXERCISES / slug), (CORPUS / path).read_bytes(),
+                          seeds="all")
+    update = [t for t in result.tests if t.name.startswith("optimizer.step()")]
+    assert update and all(t.status == "failed" for t in update), [(t.name, t.status) for t in update]
+    assert all(t.diagnosis == "step_before_backward" for t in update)

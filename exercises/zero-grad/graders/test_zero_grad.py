@@ -3,9 +3,11 @@ the whole run matches the reference loop step by step."""
 import pytest
 
 from graders import checks
+from graders.checks import batches, moves
 from graders.checks.stale_grads import explain_stale, first_stale_grad
 
 NO_UPDATE = ("zero_grad_after_backward", "optimizer_never_stepped", "backward_missing")
+ORDER_MISTAKES = NO_UPDATE + ("step_before_backward", "grads_accumulate")
 
 
 @pytest.mark.points(4)
@@ -23,6 +25,11 @@ def test_parameters_are_updated(student):
     d = checks.diagnose_training(student)
     if d in NO_UPDATE:
         checks.fail(checks.explain(d), d)
+    if moves.never_moved(student):
+        code = d if d in ORDER_MISTAKES else "parameters_unchanged"
+        why = checks.explain(d) if d in ORDER_MISTAKES else (
+            "Call loss.backward() before optimizer.step(), so step() has gradients to use.")
+        checks.fail(f"optimizer.step() ran, but it never changed the parameters. {why}", code)
 
 
 @pytest.mark.points(4)
@@ -37,6 +44,8 @@ def test_training_matches_reference(student, reference, tol):
                     f"once per batch, before loss.backward().", d)
     if d is not None:
         checks.fail(checks.explain(d), d)
+    batches.assert_batches(student, reference, reference.info["epochs"],
+                           reference.info["batch_size"])
     if student.info.get("step_calls", 0) != reference.info.get("step_calls", 0):
         checks.fail(f"Your loop called optimizer.step() {student.info.get('step_calls', 0)} times; "
                     f"expected {reference.info['step_calls']} ({reference.info['batches_per_epoch']} "
