@@ -1,18 +1,24 @@
-"""Instructor-side checks of an exercise: traces current, solution full marks, starter less.
+"""Instructor-side checks of an exercise: traces current and within tolerance of a fresh
+recording here, solution full marks, starter less.
 
-`check_exercise` returns a list of problems (empty when the exercise is fine); the CLI prints it.
+`check_exercise` returns a report with its problems (none when the exercise is fine) and the
+largest drift measured; the CLI prints it.
 """
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from graders import scratch
+from graders.checks.drift import KeyDrift, trace_drift
 from graders.course import Course
 from graders.errors import ExerciseError, GradingError
 from graders.exercise import Exercise
 from graders.runner import Grader, file_sha
+from graders.trace.store import TraceFormatError, load_trace
 
 
 @dataclass
@@ -22,10 +28,22 @@ class CheckReport:
     solution_score: float | None = None
     starter_score: float | None = None
     max_score: float | None = None
+    drift: KeyDrift | None = None      # the largest drift from a fresh recording, and its seed
+    drift_seed: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def drift_text(self) -> str:
+        """'drift 3.1e-07 of the magnitude (0.03 of the tolerance, loss at step 2, seed 3)'."""
+        d = self.drift
+        if d is None:
+            return "drift not measured"
+        if d.relative == 0:
+            return "no drift (a fresh recording is identical)"
+        return (f"drift {d.relative:.2g} of the magnitude ({d.of_tolerance:.2g} of the tolerance, "
+                f"{d.where()}, seed {self.drift_seed})")
 
 
 def find_exercises(path) -> list[Exercise]:
@@ -62,6 +80,43 @@ def stale_traces(exercise: Exercise) -> list[str]:
     return problems
 
 
+def largest_drift(exercise: Exercise, grader: Grader) -> tuple[int, KeyDrift] | None:
+    """Record the solution's traces afresh here (in a copy of the folder, same engine path as
+    `tracegrade trace`) and return the seed and key where they differ most from the committed
+    ones, measured with the exercise's tolerance (None when no seed has a key)."""
+    worst = None
+    with scratch.folder("tracegrade-drift-") as tmp:
+        copy = Path(tmp) / exercise.path.name
+        shutil.copytree(exercise.path, copy, ignore=shutil.ignore_patterns("__pycache__", "traces"))
+        fresh_ex = Exercise.load(copy)
+        grader.record_reference(fresh_ex)
+        for seed in exercise.seeds:
+            try:
+                committed = load_trace(exercise.trace_dir(seed))
+            except TraceFormatError as e:
+                raise GradingError(f"{exercise.trace_dir(seed)}: {e}") from None
+            drifts = trace_drift(committed, load_trace(fresh_ex.trace_dir(seed)),
+                                 exercise.rtol, exercise.atol)
+            if drifts and (worst is None or (drifts[0].of_tolerance, drifts[0].relative)
+                           > (worst[1].of_tolerance, worst[1].relative)):
+                worst = (seed, drifts[0])
+    return worst
+
+
+def drift_problem(seed: int, d: KeyDrift) -> str | None:
+    """The problem to report when a fresh recording differs beyond tolerance (None when within)."""
+    if d.of_tolerance <= 1:
+        return None
+    if d.relative == float("inf"):
+        return (f"a fresh recording of the solution (seed {seed}) does not match the committed "
+                f"trace: {d.where()} is missing on one side or has another shape or value. Run "
+                f"`tracegrade trace` and check the solution does the same thing on every run.")
+    return (f"the committed traces drift beyond tolerance from a fresh recording on this machine: "
+            f"{d.where()} (seed {seed}) differs by {d.relative:.2g} of its magnitude, "
+            f"{d.of_tolerance:.2g} times what [tolerance] allows. Loosen [tolerance] in "
+            f"exercise.toml (docs/authoring.md) or make the scenario less sensitive to rounding.")
+
+
 def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
     report = CheckReport(exercise)
     for part in ("README.md", "starter.py", "solution.py", "scenario.py"):
@@ -75,6 +130,12 @@ def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
     if report.problems:
         return report
     try:
+        worst = largest_drift(exercise, grader)
+        if worst is not None:
+            report.drift_seed, report.drift = worst
+            problem = drift_problem(*worst)
+            if problem:
+                report.problems.append(problem)
         sol = grader.grade(exercise, exercise.solution.read_bytes(), seeds="all")
         start = grader.grade(exercise, exercise.starter.read_bytes(), seeds="all")
     except GradingError as e:

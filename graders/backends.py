@@ -64,6 +64,8 @@ def child_env(extra: dict | None = None) -> dict:
         "NUMEXPR_NUM_THREADS": "1", "TORCH_NUM_THREADS": "1",
         "HOME": "/tmp",
     }
+    if os.environ.get("ATEN_CPU_CAPABILITY"):   # which CPU kernels torch uses (tests play other CPUs)
+        env["ATEN_CPU_CAPABILITY"] = os.environ["ATEN_CPU_CAPABILITY"]
     env.update(extra or {})
     return env
 

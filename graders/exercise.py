@@ -12,6 +12,7 @@ from pathlib import Path
 
 from graders.errors import ExerciseError
 from graders.limits import Limits
+from graders.tolerance import ATOL, RTOL
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 FILE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
@@ -26,7 +27,7 @@ _TOP_KEYS = {
     "tags": (list, False, "a list of strings"),
     "requires": (list, False, "a list of names the submission must define, such as ['train']"),
     "seeds": (dict, True, "a table with 'public' and 'hidden' lists of integers"),
-    "tolerance": (dict, False, "a table with 'rtol' and 'atol' numbers"),
+    "tolerance": (dict, False, "a table with 'rtol' and 'atol' numbers (docs/authoring.md)"),
     "limits": (dict, False, "a table of limit overrides"),
 }
 
@@ -42,8 +43,8 @@ class Exercise:
     submission: str
     public_seeds: tuple[int, ...]
     hidden_seeds: tuple[int, ...]
-    rtol: float = 1e-5
-    atol: float = 1e-6
+    rtol: float = RTOL          # of each expected value
+    atol: float = ATOL          # of the largest |expected| of the quantity compared
     tags: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
@@ -93,7 +94,8 @@ class Exercise:
 
         seeds = data["seeds"]
         public = _int_list(toml_path, seeds, "public")
-        hidden = _int_list(toml_path, seeds, "hidden")
+        # empty only in a student bundle: the server keeps the hidden seeds
+        hidden = _int_list(toml_path, seeds, "hidden") if seeds.get("hidden") != [] else []
         extra = set(seeds) - {"public", "hidden"}
         if extra:
             raise ExerciseError(toml_path, "unknown key; expected 'public' and 'hidden'.", f"seeds.{sorted(extra)[0]}")
@@ -111,7 +113,7 @@ class Exercise:
         return cls(
             path=path, slug=slug, title=data["title"], points=float(data["points"]),
             submission=data["submission"], public_seeds=tuple(public), hidden_seeds=tuple(hidden),
-            rtol=float(tol.get("rtol", 1e-5)), atol=float(tol.get("atol", 1e-6)),
+            rtol=float(tol.get("rtol", RTOL)), atol=float(tol.get("atol", ATOL)),
             tags=tuple(data.get("tags", [])), requires=tuple(data.get("requires", [])), limits=limits,
         )
 

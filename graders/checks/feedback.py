@@ -1,6 +1,5 @@
-"""`Mistake`, the failure a grader raises with a student-facing message, and value formatting.
-
-The pytest plugin reads `message` and `diagnosis` off a Mistake into the test's outcome.
+"""`Mistake`, the failure a grader raises with a student-facing message, and its wording:
+number formatting (`fmt`, `fmt_pair` for two values that must look different) and `plural`.
 """
 from __future__ import annotations
 
@@ -38,6 +37,22 @@ def fmt(value, digits: int = 4) -> str:
             return _nested(t.tolist(), digits)
         return f"a tensor of shape {list(t.shape)} (values {_num(float(t.min()), 3)} to {_num(float(t.max()), 3)})"
     return str(value)
+
+
+def fmt_pair(yours, expected, digits: int = 4) -> tuple[str, str]:
+    """fmt of two values that differ, with as many more digits as it takes for the two to read
+    differently (up to 17), so feedback never says "yours is -1.077, expected -1.077"."""
+    a, b = fmt(yours, digits), fmt(expected, digits)
+    while a == b and digits < 17 and yours is not None and expected is not None:
+        digits += 2 if digits < 15 else 1
+        a, b = fmt(yours, digits), fmt(expected, digits)
+    return a, b
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 pass', '3 passes', '0 epoch losses': n and the noun in the number it needs (many
+    defaults to one + 's')."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _num(x: float, digits: int) -> str:

@@ -25,7 +25,8 @@ def _exercises_or_exit(path: Path):
 @click.command("check")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path), default="exercises")
 def check_cmd(path: Path) -> None:
-    """Verify exercises: valid exercise.toml, current traces, solution full marks, starter less.
+    """Verify exercises: valid exercise.toml, current traces within tolerance of a fresh
+    recording here (the largest drift is printed), solution full marks, starter less.
 
     PATH is one exercise folder, a course folder (course.toml) or a folder of exercises."""
     from graders.authoring import check_exercise
@@ -38,7 +39,7 @@ def check_cmd(path: Path) -> None:
             rep = check_exercise(ex, grader)
             if rep.ok:
                 click.echo(f"ok    {ex.slug}: solution {rep.solution_score:g}/{rep.max_score:g}, "
-                           f"starter {rep.starter_score:g}/{rep.max_score:g}")
+                           f"starter {rep.starter_score:g}/{rep.max_score:g}, {rep.drift_text()}")
             else:
                 bad += 1
                 click.echo(f"FAIL  {ex.slug}")

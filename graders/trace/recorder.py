@@ -12,6 +12,11 @@ import torch
 from graders.trace.store import NO_STEP, Trace
 
 MAX_ENTRIES = 20000
+# The CPU kernels torch uses here (AVX512, AVX2, DEFAULT...; ATEN_CPU_CAPABILITY overrides),
+# resolved when the trace library is imported: a zygote imports it before any sandbox, where
+# torch cannot read the CPU's features and would fall back to the slower DEFAULT kernels, whose
+# float results differ from the others' in the last bits.
+CPU_CAPABILITY = torch.backends.cpu.get_cpu_capability()
 
 
 class TraceLimitError(RuntimeError):
@@ -23,6 +28,7 @@ class Recorder:
 
     def __init__(self, max_bytes: int = 32 << 20, max_entries: int = MAX_ENTRIES):
         self.trace = Trace()
+        self.trace.meta["cpu_capability"] = CPU_CAPABILITY
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self._bytes = 0
