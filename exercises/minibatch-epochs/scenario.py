@@ -1,51 +1,39 @@
-"""Drives the student's epoch / mini-batch loop on the seed-002 linear regression, with an odd
-number of samples so the last batch of each epoch is short, and records what each step used.
+"""Drives the student's epoch / mini-batch loop on the seed-002 linear regression, with a number
+of samples that leaves the last batch of each epoch short, and records what each step used.
 
-Seed 42 is the article's six points plus a seventh, (1.4, 0.80), with a = b = 1 and 3 epochs;
-other seeds draw their own line, noise, starting a and b, number of samples and of epochs.
+Seed 42 is the article's six points plus a seventh, (1.4, 0.80), with a = b = 1, 3 epochs,
+batch size 2 and lr 0.1; other seeds draw their own line, noise, starting a and b, batch size
+(2 or 3), number of samples (never a multiple of the batch size), epochs and learning rate.
 """
 import torch
 from torch import nn
 
 from graders import trace
+from graders.trace.layers import RecordingLinear
 
-BATCH_SIZE = 2
-LR = 0.1
 ARTICLE_X = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4]
 ARTICLE_Y = [0.18, 0.32, 0.42, 0.48, 0.58, 0.72, 0.80]
-MAX_RECORDED_FORWARDS = 2000
 
 
-def make_problem(seed: int) -> tuple[nn.Linear, torch.Tensor, torch.Tensor, int]:
-    """The model y' = a·x + b, the data (X, Y) of shape [N, 1] with N odd, and the epochs."""
+def make_problem(seed: int):
+    """The model y' = a·x + b, the data (X, Y) of shape [N, 1] with a short last batch, the
+    epochs, the batch size and the learning rate."""
     model = RecordingLinear(1, 1)
     if seed == 42:
         X, Y, a, b, epochs = torch.tensor(ARTICLE_X), torch.tensor(ARTICLE_Y), 1.0, 1.0, 3
+        batch_size, lr = 2, 0.1
     else:
-        n = 2 * int(torch.randint(2, 6, ())) + 1                  # 5, 7, 9 or 11 samples
+        batch_size = int(torch.randint(2, 4, ()))                 # 2 or 3
+        n = batch_size * int(torch.randint(2, 5, ())) + int(torch.randint(1, batch_size, ()))
         X = torch.rand(n) * 1.5
         Y = (0.2 + 0.6 * torch.rand(())) * X + 0.3 * torch.rand(()) + 0.03 * torch.randn(n)
         a, b = float(torch.empty(()).uniform_(-1, 1.5)), float(torch.empty(()).uniform_(-1, 1.5))
         epochs = int(torch.randint(2, 5, ()))                     # 2, 3 or 4 epochs
+        lr = round(float(torch.empty(()).uniform_(0.05, 0.2)), 3)
     with torch.no_grad():
         model.weight.fill_(a)
         model.bias.fill_(b)
-    return model, X.reshape(-1, 1), Y.reshape(-1, 1), epochs
-
-
-class RecordingLinear(nn.Linear):
-    """nn.Linear that records the input of every forward call (key batch_x) and logs a
-    'forward' event, so the graders can tell which samples each optimizer step used. It records
-    in forward() itself, so model(x) and model.forward(x) are both seen."""
-
-    calls = 0
-
-    def forward(self, x):
-        if self.calls < MAX_RECORDED_FORWARDS and isinstance(x, torch.Tensor):
-            trace.record("batch_x", x, step=self.calls)
-            trace.current().append("events", "forward")
-        self.calls += 1
-        return super().forward(x)
+    return model, X.reshape(-1, 1), Y.reshape(-1, 1), epochs, batch_size, lr
 
 
 def _record_returned(returned) -> None:
@@ -62,12 +50,14 @@ def _record_returned(returned) -> None:
 def run(ctx):
     train = ctx.require("train")
     torch.manual_seed(ctx.seed)
-    model, X, Y, epochs = make_problem(ctx.seed)
+    model, X, Y, epochs, batch_size, lr = make_problem(ctx.seed)
     trace.record("X", X)
     trace.record("Y", Y)
     trace.note("epochs", epochs)
-    optimizer = trace.TracingOptimizer(torch.optim.SGD(model.parameters(), lr=LR), model=model)
-    returned = train(model, X, Y, trace.TracingLoss(nn.MSELoss()), optimizer, epochs, BATCH_SIZE)
+    trace.note("batch_size", batch_size)
+    trace.note("lr", lr)
+    optimizer = trace.TracingOptimizer(torch.optim.SGD(model.parameters(), lr=lr), model=model)
+    returned = train(model, X, Y, trace.TracingLoss(nn.MSELoss()), optimizer, epochs, batch_size)
     _record_returned(returned)
     for name, p in model.named_parameters():       # where they ended, however they got there
         trace.record(f"param_end/{name}", p)

@@ -1,18 +1,18 @@
-"""Graders of minibatch-epochs: each epoch takes every sample once, in order, in batches of 2
-(the short last batch included); training matches the reference; the epoch losses are the mean
+"""Graders of minibatch-epochs: each epoch takes every sample once, in order, in batches of
+`batch_size` (the short last batch included); training matches the reference; the epoch losses are the mean
 loss per sample."""
 import pytest
 
 from graders import checks
 from graders.checks import batches, bypass, curves
 
-BATCH_SIZE = 2
 ORDER_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
                   "step_before_backward", "grads_accumulate")
 FIX_BATCHES_FIRST = ("Fix the batches first (see the check on batches): until every epoch "
                      "trains on each batch once, in order, this cannot be judged.")
 OWN_OPTIMIZER = ("Your parameters changed, but never through the optimizer train was given. Use "
-                 "that optimizer (SGD with lr 0.1) instead of making a new one.")
+                 "that optimizer (already set to the right learning rate) instead of making a new "
+                 "one.")
 HOW = "add loss.item() * len(X_batch) for each batch and divide the total by len(X)"
 
 
@@ -24,10 +24,11 @@ def _batch_mistake(student, reference):
 
 @pytest.mark.points(3)
 def test_batches_cover_the_data_in_order(student, reference):
-    """Each epoch trains on every sample once, in order, in batches of 2"""
+    """Each epoch trains on every sample once, in order, in batches of `batch_size`"""
     if bypass.moved_without_optimizer(student):
         checks.fail(OWN_OPTIMIZER, "own_optimizer")
-    batches.assert_batches(student, reference, reference.info["epochs"], BATCH_SIZE)
+    batches.assert_batches(student, reference, reference.info["epochs"],
+                           reference.info["batch_size"])
 
 
 @pytest.mark.points(3)
@@ -81,8 +82,8 @@ def test_epoch_losses_are_per_sample_means(student, reference):
                     f"number per epoch, the mean loss per sample.", "epoch_losses_missing")
     yours = student.floats("epoch_loss")
     if len(yours) != epochs:
-        checks.fail(f"train returned {len(yours)} epoch losses; return one per epoch ({epochs}).",
-                    "wrong_epoch_count")
+        got = f"{len(yours)} epoch loss" if len(yours) == 1 else f"{len(yours)} epoch losses"
+        checks.fail(f"train returned {got}; return one per epoch ({epochs}).", "wrong_epoch_count")
     if bypass.moved_without_optimizer(student):
         checks.fail(OWN_OPTIMIZER, "own_optimizer")
     code = _batch_mistake(student, reference)
