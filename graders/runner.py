@@ -250,7 +250,8 @@ class Grader:
         if seeds == "all":
             return list(exercise.seeds)
         hidden_ready = all((exercise.trace_dir(s) / "trace.json").is_file() for s in exercise.hidden_seeds)
-        return list(exercise.hidden_seeds if hidden_ready else exercise.public_seeds)
+        return list(exercise.hidden_seeds if hidden_ready and exercise.hidden_seeds
+                    else exercise.public_seeds)
 
     def _verdict(self, exercise, verdict, message, seeds, t0) -> GradeResult:
         return GradeResult(verdict=verdict, score=0.0, max_score=exercise.points, message=message,

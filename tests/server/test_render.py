@@ -18,7 +18,7 @@ def test_math_is_kept_for_katex_and_code_is_left_alone():
                          "$$\\frac{\\partial L}{\\partial a} = -2x(y - a x - b)$$\n\n"
                          "Costs `$5` in code, and $3 or $4 in text.")
     assert '<span class="math">L = \\frac{1}{N}\\sum_i (y_i - \\hat y_i)^2</span>' in html
-    assert '<div class="math display">\\frac{\\partial L}{\\partial a} = -2x(y - a x - b)</div>' in html
+    assert '<span class="math display">\\frac{\\partial L}{\\partial a} = -2x(y - a x - b)</span>' in html
     assert "<code>$5</code>" in html
     assert html.count('class="math') == 2
 
