@@ -56,9 +56,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.after_request(_security_headers)
 
-    from server import api, auth, errors, instructor, sessions, student
+    from server import account, api, auth, errors, instructor, sessions, student
     sessions.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(student.bp)
     app.register_blueprint(instructor.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
