@@ -47,31 +47,37 @@ def _instructors(db: Session, course: Course) -> int:
         Enrollment.course_id == course.id, Enrollment.role == "instructor"))
 
 
+def member_problem(db: Session, course: Course, email: str, role: str,
+                   password: str | None = None) -> str | None:
+    """Why this person cannot be enrolled (checked without writing anything), or None."""
+    problem = email_problem(email)
+    if problem:
+        return problem
+    if role not in ROLES:
+        return f"Role '{role[:20]}' is not one of: {', '.join(ROLES)}."
+    user = db.scalar(select(User).where(User.email == email))
+    if user is None:
+        return password_problem(password, email) if password else None
+    e = db.scalar(select(Enrollment).where(Enrollment.course_id == course.id,
+                                           Enrollment.user_id == user.id))
+    return f"{email} is already a member ({e.role})." if e is not None else None
+
+
 def add_member(db: Session, course: Course, email: str, role: str = "student",
                password: str | None = None) -> Added:
     """Enrol an account (created, with `password` or a temporary one, when it does not exist)."""
     email = (email or "").strip().lower()
-    problem = email_problem(email)
+    problem = member_problem(db, course, email, role, password)
     if problem:
         raise EnrolmentError(problem)
-    if role not in ROLES:
-        raise EnrolmentError(f"Role '{role[:20]}' is not one of: {', '.join(ROLES)}.")
     user = db.scalar(select(User).where(User.email == email))
     temp = None
     if user is None:
-        if password:
-            problem = password_problem(password, email)
-            if problem:
-                raise EnrolmentError(problem)
-        else:
+        if not password:
             password = temp = temporary_password()
         user = User(email=email, password_hash=hash_password(password))
         db.add(user)
         db.flush()
-    e = db.scalar(select(Enrollment).where(Enrollment.course_id == course.id,
-                                           Enrollment.user_id == user.id))
-    if e is not None:
-        raise EnrolmentError(f"{email} is already a member ({e.role}).")
     db.add(Enrollment(user_id=user.id, course_id=course.id, role=role))
     db.flush()
     return Added(email, role, temp)
@@ -130,20 +136,19 @@ def import_roster(db: Session, course: Course, data: bytes | str) -> tuple[list[
                     "'role' and 'password'), such as: email,role"]
     if len(rows) > MAX_ROSTER_ROWS:
         return [], [f"The roster has {len(rows)} rows; import at most {MAX_ROSTER_ROWS} at a time."]
-    added, errors, seen = [], [], set()
+    wanted, errors, seen = [], [], set()
     for line, raw in enumerate(rows, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-        email = row.get("email", "").lower()
-        if email in seen:
-            errors.append(f"line {line}: {email} appears twice.")
-            continue
+        email, role = row.get("email", "").lower(), row.get("role") or "student"
+        password = row.get("password") or None
+        problem = (f"{email} appears twice." if email in seen
+                   else member_problem(db, course, email, role, password))
         seen.add(email)
-        try:
-            with db.begin_nested():
-                added.append(add_member(db, course, email, row.get("role") or "student",
-                                        row.get("password") or None))
-        except EnrolmentError as e:
-            errors.append(f"line {line}: {e}")
+        if problem:
+            errors.append(f"line {line}: {problem}")
+        wanted.append((email, role, password))
     if not rows:
         errors.append("The roster has a header but no rows.")
-    return added, errors
+    if errors:
+        return [], errors
+    return [add_member(db, course, *w) for w in wanted], []
