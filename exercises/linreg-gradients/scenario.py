@@ -23,7 +23,7 @@ def problem(seed):
     slope, intercept = float(torch.rand(()) * 1.5 - 0.25), float(torch.rand(()) * 0.6 - 0.3)
     y = slope * x + intercept + 0.05 * torch.randn(6)
     a0, b0 = (torch.rand(2) * 3 - 1).tolist()
-    lr = [0.05, 0.1, 0.2][int(torch.randint(0, 3, ()))]
+    lr = round(float(torch.rand(()) * 0.25 + 0.05), 3)   # 0.05 .. 0.3, its own on each seed
     return x, y, a0, b0, lr
 
 

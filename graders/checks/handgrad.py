@@ -1,8 +1,9 @@
 """Checks for 'derive the gradient yourself' exercises: spot autograd in the student's source or
 trace, and name the scaling mistakes of a hand-derived gradient (factor 2, sum vs mean, sign).
 
-Graders call `assert_no_autograd(source, student)` and `scale_mistake(yours, expected, n)`;
-`explain(code)` words every diagnosis used here (and falls back to graders.checks' own).
+Graders call `assert_no_autograd(source, student)` (the source and the run), `assert_by_hand(
+student)` before any test of gradients or training (the run: what the autograd watch saw), and
+`scale_mistake(yours, expected, n)`; `explain(code)` words every diagnosis used here.
 """
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ import torch
 
 from graders.checks.diagnoses import explain as core_explain
 from graders.checks.feedback import Mistake, fmt
+from graders.checks.source import hidden_names
 
 WHY = ("This exercise asks you to derive the gradient yourself; {what} computes it for you "
        "(that is autograd). Write each derivative as a formula with tensor operations instead.")
+
+HIDDEN = ("Names built from strings, modules imported by name, code run through exec and "
+          "reaching into the interpreter are how autograd gets hidden, so they are not allowed "
+          "here. Write each derivative as a formula with tensor operations.")
 
 MESSAGES = {
     "uses_autograd": WHY.format(what="loss.backward()"),
@@ -24,6 +30,9 @@ MESSAGES = {
     "sum_and_missing_factor_2": "Your gradient is N/2 times the expected one: it sums over the "
                                 "batch instead of averaging, and it also drops the factor 2 that "
                                 "the derivative of a square brings down.",
+    "autograd_watch_off": "Your code switched off part of the grader's autograd watch, so its "
+                          "gradients cannot count as derived by hand. Compute the derivatives "
+                          "with tensor formulas and leave the interpreter's internals alone.",
     "sequential_update": "You update one parameter and then compute the other's gradient with "
                          "the new value. Gradient descent moves both from the same point: compute "
                          "both gradients first, then update both.",
@@ -55,12 +64,13 @@ def _dotted(node: ast.AST) -> str:
 
 def autograd_uses(source: str) -> list[tuple[int, str]]:
     """(line, what) for each place the source asks autograd for a gradient: `.backward()`,
-    `torch.autograd`, `torch.func`/functorch, `requires_grad_()` or `requires_grad=True`.
+    `torch.autograd`, `torch.func`/functorch, `requires_grad_()` or `requires_grad=True`, and
+    names reached without writing them (see graders.checks.source.hidden_names).
     Calls of a `backward` the student defines (the tutorial's FNN.backward) do not count."""
     tree = _tree(source)
     if tree is None:
         return []
-    found = set()
+    found = set(hidden_names(source))
     own_backward = any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "backward"
                        for n in ast.walk(tree))
     for n in ast.walk(tree):
@@ -109,13 +119,52 @@ def _false_arg(call: ast.Call) -> bool:
     return bool(args) and isinstance(args[0], ast.Constant) and args[0].value is False
 
 
+CALLS = {"gradients": "gradients()", "sgd_step": "sgd_step()", "gd_step": "gd_step()",
+         "train": "the training loop's calls of your step function", "import": "the import of your file"}
+
+
+def watch_events(student) -> list[dict]:
+    """What the autograd watch saw while the submission ran (well-formed events only)."""
+    events = student.info.get("autograd_detected") or []
+    return [e for e in events if isinstance(e, dict) and isinstance(e.get("how"), str)
+            and isinstance(e.get("probe"), str)][:20]
+
+
+def describe_event(event: dict) -> str:
+    """'During gradients() (line 7 of your file), autograd recorded a computation graph.'"""
+    call = CALLS.get(event["probe"].split("#")[0], "a call into your code")
+    line = event.get("line")
+    where = f" (line {line} of your file)" if isinstance(line, int) and line > 0 else ""
+    return f"During {call}{where}, {event['how'][:200]}."
+
+
+def assert_by_hand(student) -> None:
+    """Fail every test of gradients or training when autograd ran, by any route, while the
+    submission ran (diagnosis uses_autograd), or when the watch itself was switched off
+    (autograd_watch_off). The feedback says what was seen and where."""
+    events = watch_events(student)
+    for kind, code in (("forward_ad", "uses_autograd"), ("graph", "uses_autograd"),
+                       ("returned_graph", "uses_autograd"), ("input_grad", "uses_autograd"),
+                       ("tampered", "autograd_watch_off")):
+        hit = next((e for e in events if e.get("kind") == kind), None)
+        if hit is not None:
+            tail = WHY.format(what="autograd") if code == "uses_autograd" else explain(code)
+            raise Mistake(f"{describe_event(hit)} {tail}", code)
+    if student.info.get("autograd_probes"):
+        assert_no_autograd("", student)
+
+
 def assert_no_autograd(source: str, student) -> None:
     """Fail (diagnosis uses_autograd) when the source or the recorded run used autograd."""
     uses = autograd_uses(source)
     if uses:
         line, what = uses[0]
         more = f" (and {len(uses) - 1} more place{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
+        if (line, what) in set(hidden_names(source)):
+            raise Mistake(f"Line {line} uses {what}{more}. " + HIDDEN, "uses_autograd")
         raise Mistake(f"Line {line} uses {what}{more}. " + WHY.format(what=_what(what)), "uses_autograd")
+    if watch_events(student):
+        assert_by_hand(student)
     blocked = student.info.get("autograd_blocked")
     if blocked or student.info.get("autograd_probes"):
         name = f"{blocked[0]}()" if blocked and isinstance(blocked[0], str) else "autograd"

@@ -1,8 +1,10 @@
-"""Scenario tools for 'derive the gradient yourself' exercises: autograd is switched off around
-student calls, and the errors those calls raise become trace notes the graders can explain.
+"""Scenario tools for 'derive the gradient yourself' exercises: autograd is switched off and
+watched around student calls, and what those calls set off becomes trace notes graders explain.
 
 Use `with forbid_autograd():` around every call into the submission and `probe(label, fn, ...)`
-for each call; graders read the info lists `autograd_blocked`, `autograd_probes`, `shape_errors`.
+for each call; graders read the info lists `autograd_detected` (what the watch in
+graders.trace.autograd_watch saw, and where), `autograd_blocked`, `autograd_probes`,
+`shape_errors`.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import importlib
 
 import torch
 
+from graders.trace.autograd_watch import AutogradSeen, Watch
 from graders.trace.recorder import current
 
 MESSAGE = ("This exercise asks you to derive the gradient yourself; {name}() computes it for you, "
@@ -58,10 +61,16 @@ def _blocker(name: str):
     return blocked
 
 
+_watches: list[Watch] = []
+
+
 @contextlib.contextmanager
 def forbid_autograd():
-    """Within the block, gradient tracking is off and every autograd entry point raises
-    AutogradForbidden (after noting its name in the trace info 'autograd_blocked')."""
+    """Within the block, gradient tracking is off, every autograd entry point raises
+    AutogradForbidden (after noting its name in the trace info 'autograd_blocked'), and a Watch
+    sees autograd run by any route; its events go to the trace info 'autograd_detected'."""
+    rec = current()
+    watch = Watch()
     saved = []
     for path, attr in AUTOGRAD_ENTRY_POINTS:
         try:
@@ -72,12 +81,16 @@ def forbid_autograd():
             saved.append((owner, attr, getattr(owner, attr)))
             short = "loss.backward" if attr == "backward" and owner is torch.Tensor else f"{path}.{attr}"
             setattr(owner, attr, _blocker(short))
+    _watches.append(watch.open())
     try:
         with torch.no_grad():
             yield
     finally:
+        watch.close()
+        _watches.remove(watch)
         for owner, attr, original in reversed(saved):
             setattr(owner, attr, original)
+        rec.trace.info["autograd_detected"] = list(watch.events)
 
 
 def is_shape_error(e: BaseException) -> bool:
@@ -87,11 +100,12 @@ def is_shape_error(e: BaseException) -> bool:
 
 
 def probe(label: str, fn, *args):
-    """Call fn(*args). An autograd call or a shape error is noted in the trace (under
-    'autograd_probes' / 'shape_errors', with label) and gives None; other errors propagate."""
+    """Call fn(*args) (under the watch of the enclosing forbid_autograd). An autograd call or a
+    shape error is noted in the trace (under 'autograd_probes' / 'shape_errors', with label) and
+    gives None; other errors propagate."""
     try:
-        return fn(*args)
-    except AutogradForbidden:
+        return _watches[-1].call(label, fn, args) if _watches else fn(*args)
+    except (AutogradForbidden, AutogradSeen):
         current().append("autograd_probes", label)
         return None
     except RuntimeError as e:

@@ -121,8 +121,7 @@ def _diagnose(student, reference, key: str) -> tuple[str | None, str]:
 
 # ---- shared guards -----------------------------------------------------------------------------
 def check_ran(student, fn: str) -> None:
-    if student.info.get("autograd_probes"):
-        handgrad.assert_no_autograd("", student)
+    handgrad.assert_by_hand(student)
     for err in student.info.get("shape_errors", []):
         if err["probe"].split("#")[0] == fn or fn == "any":
             checks.fail(f"{err['probe'].split('#')[0]}() raised a shape error: {err['error']}. "

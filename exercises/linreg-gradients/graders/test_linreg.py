@@ -33,9 +33,9 @@ def check_returns(student, fn: str) -> None:
 
 
 def check_ran(student) -> None:
-    """Values are missing because autograd was blocked or shapes did not fit: say so."""
-    if student.info.get("autograd_probes"):
-        handgrad.assert_no_autograd("", student)
+    """No points when autograd ran (by any route) or values are missing because autograd was
+    blocked or shapes did not fit: say so."""
+    handgrad.assert_by_hand(student)
     for err in student.info.get("shape_errors", []):
         fn = err["probe"].split("#")[0]
         checks.fail(f"{fn} raised a shape error: {err['error']}. x and y are 1-D tensors of the "
