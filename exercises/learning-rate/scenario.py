@@ -1,7 +1,8 @@
 """Runs the submission's train() with SGD at its LEARNING_RATE on a small linear regression.
 
 Every seed draws its own data, but with the same curvature (feature scales 2 and 0.5) and the
-same starting loss 3.0, so the range of learning rates that works is the same on every seed.
+same starting loss 3.0, so the range of learning rates that works is nearly the same on every
+seed; the number of steps is 50 on seed 42 and 45 to 60 on the others (hard-coding 50 fails).
 """
 import math
 
@@ -10,7 +11,8 @@ from torch import nn
 
 from graders import trace
 
-STEPS = 50
+STEPS = 50                  # seed 42's; other seeds draw MIN_STEPS..MAX_STEPS
+MIN_STEPS, MAX_STEPS = 45, 60
 SAMPLES = 8
 SCALES = (2.0, 0.5)         # singular values of the centred features, divided by sqrt(SAMPLES)
 
@@ -45,6 +47,8 @@ def run(ctx):
     lr = ctx.require("LEARNING_RATE", kind="constant")
     torch.manual_seed(ctx.seed)
     model, x, y = _problem()
+    steps = STEPS if ctx.seed == 42 else int(torch.randint(MIN_STEPS, MAX_STEPS + 1, ()))
+    trace.note("steps", steps)
     trace.record("x", x)
     trace.record("y", y)
     try:
@@ -56,6 +60,6 @@ def run(ctx):
         return
     trace.note("lr", lr)
     optimizer = trace.TracingOptimizer(torch.optim.SGD(model.parameters(), lr=lr), model=model)
-    train(model, x, y, trace.TracingLoss(nn.MSELoss()), optimizer, STEPS)
+    train(model, x, y, trace.TracingLoss(nn.MSELoss()), optimizer, steps)
     for name, p in model.named_parameters():       # where they ended, however they got there
         trace.record(f"param_end/{name}", p)

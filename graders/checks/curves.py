@@ -1,5 +1,6 @@
 """Outcome checks on a loss curve: where it stops being finite, where it rises, when it gets
-below a threshold; plus the MSE curve of a linear model recomputed from its recorded parameters.
+below a threshold; plus the MSE curve of a linear model recomputed from its recorded parameters
+and the curvatures of that problem (which say whether a learning rate is too small or too large).
 
 For exercises that accept any run with the right outcome instead of one reference run.
 """
@@ -29,6 +30,20 @@ def linear_mse_curve(trace: Trace, x: torch.Tensor, y: torch.Tensor, weight: str
         pred = x @ w.to(torch.float64).reshape(-1, x.shape[1]).T + b.to(torch.float64)
         curve.append(float(((pred - y) ** 2).mean()))
     return curve
+
+
+def linear_mse_curvatures(x: torch.Tensor) -> list[float]:
+    """Eigenvalues, smallest first, of the Hessian of the MSE of pred = x @ W.T + b in (W, b):
+    2/N · [x 1]ᵀ[x 1]. Gradient descent at rate lr multiplies the error along eigenvalue h by
+    (1 - lr·h) per step: it shrinks when 0 < lr·h < 2, and bounces when lr·h > 1."""
+    x = x.to(torch.float64).reshape(x.shape[0], -1)
+    a = torch.cat([x, torch.ones(x.shape[0], 1, dtype=torch.float64)], dim=1)
+    return [float(v) for v in torch.linalg.eigvalsh(2.0 / x.shape[0] * a.T @ a)]
+
+
+def slowest_direction(lr: float, curvatures: list[float]) -> tuple[float, float]:
+    """(h, 1 - lr·h) for the curvature h whose error shrinks slowest at learning rate lr."""
+    return max(((h, 1.0 - lr * h) for h in curvatures), key=lambda hf: abs(hf[1]))
 
 
 def first_nonfinite(curve: list[float], overflow: float = math.inf) -> int | None:

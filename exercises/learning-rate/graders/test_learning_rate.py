@@ -9,6 +9,7 @@ from graders.checks import bypass, curves
 
 THRESHOLD = 0.02
 FLOAT32_MAX = torch.finfo(torch.float32).max
+SLOW = ("too_slow", "edge_of_stability")      # the loss falls, but not far enough
 LOOP_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
                  "step_before_backward", "grads_accumulate")
 
@@ -72,10 +73,30 @@ def _outcome(student, reference):
                 f"minimum and land higher on the other side (overshoot). Lower the learning rate "
                 f"a little, say by half, until the loss only goes down.", "overshoot")
     if curves.first_below(curve, THRESHOLD) is None:
-        return (f"After {len(curve) - 1} steps your loss is {checks.fmt(curve[-1])}, still above "
-                f"{THRESHOLD}: it falls, but too slowly. Learning rate {lr} is too small; try a "
-                f"larger one (double it) and check that the loss still never rises.", "too_slow")
+        return _too_slow(curve, student.info.get("lr"), reference.get("x"))
     return None
+
+
+def _too_slow(curve, lr: float, x):
+    """(message, diagnosis) for a loss that never rises yet stays above THRESHOLD: the rate is
+    too small, or so large that the steepest direction bounces from side to side."""
+    where = (f"After {len(curve) - 1} steps your loss is {checks.fmt(curve[-1])}, still above "
+             f"{THRESHOLD}")
+    curvatures = curves.linear_mse_curvatures(x)
+    _, factor = curves.slowest_direction(lr, curvatures)
+    if factor < 0:
+        return (f"{where}, although it never rises. Learning rate {checks.fmt(lr)} is at the edge "
+                f"of stability: along the steepest direction each step jumps to the other side "
+                f"of the minimum and lands almost as high, so that part of the error hardly "
+                f"shrinks (a larger rate would make it grow). Lower the learning rate a little, "
+                f"say to three quarters of it.", "edge_of_stability")
+    if 2 * lr * max(curvatures) < 2:
+        advice = "try a larger one (double it) and check that the loss still never rises"
+    else:
+        advice = ("raise it, but by less than double: twice this rate would make the loss "
+                  "bounce and grow")
+    return (f"{where}: it falls, but too slowly. Learning rate {checks.fmt(lr)} is too small; "
+            f"{advice}.", "too_slow")
 
 
 @pytest.mark.points(2)
@@ -94,7 +115,7 @@ def test_loop_is_sound(student, reference):
 def test_loss_stays_finite(student, reference):
     """The loss never becomes NaN or infinite"""
     mistake = _outcome(student, reference)
-    if mistake and mistake[1] not in ("overshoot", "too_slow"):
+    if mistake and mistake[1] not in ("overshoot",) + SLOW:
         checks.fail(*mistake)
 
 
@@ -102,7 +123,7 @@ def test_loss_stays_finite(student, reference):
 def test_loss_never_rises(student, reference):
     """The loss goes down at every step (no overshoot)"""
     mistake = _outcome(student, reference)
-    if mistake and mistake[1] != "too_slow":
+    if mistake and mistake[1] not in SLOW:
         checks.fail(*mistake)
 
 
