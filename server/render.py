@@ -62,4 +62,8 @@ def render_prompt(text: str) -> Markup:
                                                MathExtension()])
     clean = nh3.clean(body, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                       link_rel="noopener noreferrer")
+    # a wide table scrolls in its own box, not the page (nh3 escapes any "<" that is not a tag)
+    clean = (clean.replace("<table>", '<div class="scroll" tabindex="0" role="region" '
+                                      'aria-label="Table">\n<table>')
+             .replace("</table>", "</table>\n</div>"))
     return Markup(clean)

@@ -1,10 +1,13 @@
-/* The exercise page: CodeMirror editor, submit without a reload, and live status of a
-   submission (queued -> running -> graded) by polling its result panel. */
+/* The exercise page: CodeMirror editor (Esc then Tab leaves it), submit without a reload, and
+   live status of a submission (queued -> running -> graded) by polling its result panel, which
+   sits in a polite live region; focus moves to the result when grading ends. */
 (function () {
   "use strict";
   var form = document.getElementById("submit-form");
   var slot = document.getElementById("result-slot");
+  var hint = document.getElementById("editor-hint");
   var editor = null;
+  var busy = false;
 
   function pending(el) {
     var s = el.getAttribute("data-status");
@@ -31,8 +34,14 @@
           holder.innerHTML = html;
           var fresh = holder.firstElementChild;
           if (!fresh) { return; }
+          if (pending(fresh) && fresh.getAttribute("data-status") === el.getAttribute("data-status")) {
+            poll(el, started);       // nothing new: leave the live region alone
+            return;
+          }
           el.replaceWith(fresh);
-          if (pending(fresh)) { poll(fresh, started); } else { refreshHistory(); }
+          if (pending(fresh)) { poll(fresh, started); return; }
+          refreshHistory();
+          if (form) { fresh.focus(); }   // grading ended: the result is where the reader goes next
         })
         .catch(function () { poll(el, started - 20000); });
     }, delay);
@@ -50,9 +59,11 @@
 
   function submit(event) {
     if (event) { event.preventDefault(); }
+    if (busy) { return; }
     if (editor) { editor.save(); }
     var button = document.getElementById("submit-button");
-    button.disabled = true;
+    busy = true;                                   // not `disabled`: the button keeps focus
+    button.setAttribute("aria-disabled", "true");
     var data = new FormData(form);
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
@@ -64,6 +75,7 @@
       if (!res.ok) { showError(res.body.error || "The submission failed."); return; }
       var el = document.createElement("div");
       el.className = "result card";
+      el.setAttribute("tabindex", "-1");
       el.setAttribute("data-status", res.body.status);
       el.setAttribute("data-panel-url", res.body.panel_url);
       var p = document.createElement("p");
@@ -76,21 +88,46 @@
       poll(el, Date.now());
     }).catch(function () {
       showError("Could not reach the server. Check your connection and submit again.");
-    }).finally(function () { button.disabled = false; });
+    }).finally(function () { busy = false; button.removeAttribute("aria-disabled"); });
+  }
+
+  // Esc, then Tab or Shift-Tab, moves focus out of the editor (as CodeMirror 6 does);
+  // any other key after Esc goes back to indenting with Tab.
+  var escaped = false;
+  function setEscaped(on) {
+    escaped = on;
+    if (hint) { hint.classList.toggle("active", on); }
+  }
+  function leaveOr(indent) {
+    return function (cm) {
+      if (escaped) { setEscaped(false); return window.CodeMirror.Pass; }
+      indent(cm);
+    };
   }
 
   if (form && window.CodeMirror) {
+    var label = document.getElementById("code-label");
     editor = window.CodeMirror.fromTextArea(document.getElementById("code"), {
       mode: "python", lineNumbers: true, indentUnit: 4, tabSize: 4, matchBrackets: true,
       autoCloseBrackets: true, viewportMargin: Infinity,
       extraKeys: {
-        "Tab": function (cm) {
+        "Tab": leaveOr(function (cm) {
           if (cm.somethingSelected()) { cm.indentSelection("add"); } else { cm.replaceSelection("    "); }
-        },
-        "Shift-Tab": function (cm) { cm.indentSelection("subtract"); },
+        }),
+        "Shift-Tab": leaveOr(function (cm) { cm.indentSelection("subtract"); }),
+        "Esc": function () { setEscaped(true); },
         "Ctrl-Enter": function () { submit(); }, "Cmd-Enter": function () { submit(); }
       }
     });
+    var input = editor.getInputField();
+    input.setAttribute("aria-label", "Your code" + (label ? ": " + label.textContent.replace(/^Your code:\s*/, "") : ""));
+    input.setAttribute("aria-describedby", "editor-hint");
+    input.setAttribute("aria-multiline", "true");
+    if (label) { label.removeAttribute("for"); label.addEventListener("click", function () { editor.focus(); }); }
+    editor.on("keydown", function (cm, e) {
+      if (e.key !== "Escape" && e.key !== "Tab" && e.key !== "Shift") { setEscaped(false); }
+    });
+    editor.on("blur", function () { setEscaped(false); });
     window.tracegradeEditor = editor;
   }
   if (form) { form.addEventListener("submit", submit); }
