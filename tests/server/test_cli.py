@@ -49,7 +49,8 @@ def test_sync_makes_versions_by_content(instance, dbs, tmp_path):
     r = run("exercises", "sync", course, "--instance", instance)
     assert f"{EXERCISE}: new version" in r.output
     ex = dbs.scalar(select(Exercise).where(Exercise.slug == EXERCISE))
-    versions = dbs.scalars(select(ExerciseVersion).where(ExerciseVersion.exercise_id == ex.id)).all()
+    versions = dbs.scalars(select(ExerciseVersion).where(ExerciseVersion.exercise_id == ex.id)
+                           .order_by(ExerciseVersion.id)).all()
     assert len(versions) == 2 and ex.current_version_id == versions[1].id
     assert "One more hint." in (instance / versions[1].path / "README.md").read_text()
     assert "One more hint." not in (instance / versions[0].path / "README.md").read_text()
