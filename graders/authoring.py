@@ -113,7 +113,7 @@ def drift_problem(seed: int, d: KeyDrift) -> str | None:
                 f"`tracegrade trace` and check the solution does the same thing on every run.")
     return (f"the committed traces drift beyond tolerance from a fresh recording on this machine: "
             f"{d.where()} (seed {seed}) differs by {d.relative:.2g} of its magnitude, "
-            f"{d.of_tolerance:.2g} times what [tolerance] allows. Loosen [tolerance] in "
+            f"{d.of_tolerance:.3g} times what [tolerance] allows. Loosen [tolerance] in "
             f"exercise.toml (docs/authoring.md) or make the scenario less sensitive to rounding.")
 
 

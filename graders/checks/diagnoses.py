@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import torch
 
+from graders.checks.stale_grads import repeated_step
 from graders.trace.store import Trace
 
 # code -> the sentence a student reads
@@ -21,6 +22,9 @@ DIAGNOSES = {
                                "Call it after loss.backward().",
     "backward_missing": "No gradients were computed: loss.backward() is never called, so every "
                         "parameter's .grad stays None. Call it before optimizer.step().",
+    "step_repeated": "optimizer.step() runs twice for one backward pass: the second call "
+                     "applies the same gradient again, so each batch moves the parameters twice "
+                     "as far. Call step() once per batch, after loss.backward().",
     "step_before_backward": "optimizer.step() runs before loss.backward(), so each update uses "
                             "stale (or no) gradients. The order is forward, loss, zero_grad, "
                             "backward, step.",
@@ -61,6 +65,8 @@ def _diagnose(student: Trace, atol: float) -> str | None:
     # step before backward: the first step comes before the first backward of the run
     if events.index("step") < events.index("backward"):
         return "step_before_backward"
+    if repeated_step(student) is not None:
+        return "step_repeated"
     flags = {n: _step_flags(student, n, steps, atol) for n in _names(student)}
     any_fresh = False
     for k in range(steps):

@@ -28,8 +28,9 @@ class KeyDrift:
 
 def trace_drift(committed: Trace, fresh: Trace, rtol: float = RTOL,
                 atol: float = ATOL) -> list[KeyDrift]:
-    """Each key's drift, worst first. A key present in one trace only, a shape that differs or a
-    differing info entry counts as infinite drift (the recordings do not do the same thing)."""
+    """Each key's drift, worst first. A tensor key present in one trace only, a shape that
+    differs or an info entry both have with different values counts as infinite drift (the
+    recordings do not do the same thing)."""
     out = []
     for key in sorted(set(committed.tensors) | set(fresh.tensors)):
         a, b = committed.tensors.get(key, {}), fresh.tensors.get(key, {})
@@ -44,8 +45,8 @@ def trace_drift(committed: Trace, fresh: Trace, rtol: float = RTOL,
             if (x, rel) > (worst.of_tolerance, worst.relative):
                 worst = KeyDrift(key, None if s == NO_STEP else s, rel, x)
         out.append(worst)
-    for key in sorted(set(committed.info) | set(fresh.info)):
-        if committed.info.get(key) != fresh.info.get(key):
+    for key in sorted(set(committed.info) & set(fresh.info)):   # (an entry the engine has
+        if committed.info[key] != fresh.info[key]:               # added since is no drift)
             out.append(KeyDrift(f"info {key}", None, float("inf"), float("inf")))
     return sorted(out, key=lambda d: (-d.of_tolerance, -d.relative, d.key))
 

@@ -25,7 +25,8 @@ def loss_raised(trace: Trace, key: str = "loss") -> bool:
     """True when the last call of the TracingLoss `key` saw its shapes but recorded no value
     (so the loss itself raised), and those shapes differ."""
     shapes = trace.info.get(f"{key}_shapes", [])
-    return (len(shapes) > len(trace.steps(key)) and bool(shapes)
+    returned = trace.info.get(f"{key}_calls", len(trace.steps(key)))    # (calls that returned)
+    return (len(shapes) > returned and bool(shapes)
             and shapes[-1][0] != shapes[-1][1])
 
 

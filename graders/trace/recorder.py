@@ -34,6 +34,7 @@ class Recorder:
         self._bytes = 0
         self._entries = 0
         self._auto_steps: dict[str, int] = {}
+        self.optimizers: list = []      # the TracingOptimizers recording here, oldest first
 
     def record(self, key: str, value, step: int | None = None) -> None:
         """Store a copy of value (tensor or number) under key at step (auto-numbered if 'auto')."""
