@@ -53,12 +53,12 @@ def call_loss(loss_fn, out, y):
         return None
 
 
-def record_prediction(predict, model, linear, x, step: int) -> None:
+def record_prediction(predict, model, linear, x, step: int | None, prefix: str = "") -> None:
     with torch.no_grad():
-        trace.record("pred_logit", linear(x), step=step)
+        trace.record(f"{prefix}pred_logit", linear(x), step=step)
     p = predict(model, x)
     try:
-        trace.record("probability", p, step=step)
+        trace.record(f"{prefix}probability", p, step=step)
     except TypeError:
         trace.note("predict_type", type(p).__name__)
 
@@ -87,17 +87,19 @@ def run(ctx):
         optimizer.step()
         record_prediction(predict, model, linear, x, step=k)
 
-    probe(model, linear, start, trace.TracingLoss(build_loss(), key="probe/loss"), ctx.seed)
+    probe(model, linear, start, trace.TracingLoss(build_loss(), key="probe/loss"), predict, ctx.seed)
 
 
-def probe(model, linear, start, loss_fn, seed: int) -> None:
-    """One confidently wrong batch at the initial weights: its loss and gradient."""
+def probe(model, linear, start, loss_fn, predict, seed: int) -> None:
+    """One confidently wrong batch at the initial weights: what predict() makes of it (its
+    logits have both signs), its loss and its gradient."""
     with torch.no_grad():
         linear.weight.copy_(start[0])
         linear.bias.copy_(start[1])
     linear.weight.grad = linear.bias.grad = None
     x, y = make_probe(seed, linear)
     trace.record("probe/target", y)
+    record_prediction(predict, model, linear, x, step=None, prefix="probe/")
     out = model(x)
     trace.record("probe/model_out", out)
     with torch.no_grad():

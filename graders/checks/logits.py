@@ -1,5 +1,6 @@
 """What a binary classifier's numbers are: raw logits, probabilities (one sigmoid), a sigmoid
-applied twice, or 0/1 labels; and whether a gradient has vanished in a saturated sigmoid.
+applied twice, a softmax over one column, or 0/1 labels; whether a loss sums instead of
+averaging; and whether a gradient has vanished in a saturated sigmoid.
 
 Used by graders of exercises on Sigmoid/BCELoss versus raw logits with BCEWithLogitsLoss.
 """
@@ -41,7 +42,8 @@ def loss_input_kind(model_out, logits, loss, target, rtol: float = 1e-4, atol: f
 def prediction_kind(pred, logits, rtol: float = 1e-4, atol: float = 1e-6) -> str:
     """What predict() returned, given the true logits: 'probabilities' (sigmoid of the logits),
     'shape' (wrong shape), 'logits' (the raw scores, or anything outside 0..1), 'double_sigmoid',
-    'labels' (0/1 class labels), or 'other'."""
+    'softmax' (a softmax over the single logit column, which is 1 everywhere, or over the
+    examples), 'labels' (0/1 class labels), or 'other'."""
     p, z = _f64(pred), _f64(logits)
     if p.numel() != z.numel():
         return "shape"
@@ -54,9 +56,24 @@ def prediction_kind(pred, logits, rtol: float = 1e-4, atol: float = 1e-6) -> str
         return "logits"
     if close(p, torch.sigmoid(probs), rtol, atol):
         return "double_sigmoid"
+    if p.dim() == 2 and p.shape[1] == 1:
+        ones = bool((p == 1).all())
+        if (ones and bool((z < 0).any())) or (p.shape[0] > 1 and close(p, torch.softmax(z, 0), rtol, atol)):
+            return "softmax"
     if bool(((p == 0) | (p == 1)).all()):
         return "labels"
     return "other"
+
+
+def summed_loss(loss, logits, target, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
+    """True when a loss over a batch of more than one example equals the sum of the examples'
+    binary cross-entropies rather than their mean (reduction="sum")."""
+    z = _f64(logits)
+    n = z.numel()
+    if loss is None or n < 2 or _f64(loss).numel() != 1:
+        return False
+    return close(loss, n * bce_with_logits(z, target), rtol, atol) and \
+        not close(loss, bce_with_logits(z, target), rtol, atol)
 
 
 def vanished(yours, expected, factor: float = 0.05) -> bool:

@@ -5,11 +5,37 @@ import torch
 
 from graders import checks
 from graders.checks import fmt
-from graders.checks.logits import bce_with_logits, loss_input_kind, prediction_kind, vanished
+from graders.checks.logits import (
+    bce_with_logits, loss_input_kind, prediction_kind, summed_loss, vanished,
+)
 
 BCE_ON_LOGITS = ("nn.BCELoss stopped with \"all elements of input should be between 0 and 1\": it "
                  "expects probabilities, but your model now outputs raw logits. Use "
                  "nn.BCEWithLogitsLoss(), which takes logits and applies the sigmoid itself.")
+
+
+def softmax_message(p, when: str) -> str:
+    return (f"predict() returned {fmt(p)} {when}: that is a softmax, not a sigmoid. A softmax "
+            f"turns a row of several class logits into shares that sum to 1; over a single "
+            f"column it gives 1.0 for every example (over the batch, the examples share 1 between "
+            f"them). With one logit per example, use torch.sigmoid.")
+
+
+def summed_loss_message(loss, logits, target, what: str) -> str:
+    n = logits.numel()
+    return (f"{what} is {fmt(loss)}, {n} times the expected {fmt(bce_with_logits(logits, target))}: "
+            f"reduction=\"sum\" adds up the {n} examples' losses instead of averaging them, so the "
+            f"gradient (and the step) grows with the batch size. Keep the default "
+            f"reduction=\"mean\": nn.BCEWithLogitsLoss().")
+
+
+def first_summed_step(student):
+    """The first training step whose loss is the sum, not the mean, over the batch (or None)."""
+    target = student.get("target")
+    for k in student.steps("loss"):
+        if summed_loss(student.get("loss", k), student.get("linear_out", k), target):
+            return k
+    return None
 
 
 def first_value(t) -> str:
@@ -67,6 +93,11 @@ def test_training_matches_reference(student, reference, tol):
     if kind == "double_sigmoid":
         checks.fail(double_sigmoid_message(student.get("model_out", k), student.get("linear_out", k),
                                            student.get("loss", k), reference.get("loss", k)), kind)
+    k = first_summed_step(student)
+    if k is not None:
+        checks.fail(summed_loss_message(student.get("loss", k), student.get("linear_out", k),
+                                        student.get("target"), f"Your loss at step {k + 1}"),
+                    "loss_summed")
     checks.assert_close(student, reference, "loss", what="Your loss", **tol)
     checks.assert_close(student, reference, reference.prefixed("grad/"), what="The gradient", **tol)
     checks.assert_close(student, reference, reference.prefixed("param/"),
@@ -83,6 +114,10 @@ def test_confidently_wrong_batch(student, reference, tol):
     grads, ref_grads = [student.get(k) for k in keys], [reference.get(k) for k in keys]
     if loss is None or any(g is None for g in grads):
         checks.fail("The confidently wrong batch was never scored; build_loss() must return the loss.")
+    if summed_loss(loss, student.get("probe/linear_out"), student.get("probe/target")):
+        checks.fail(summed_loss_message(loss, student.get("probe/linear_out"),
+                                        student.get("probe/target"),
+                                        "Your loss on the confidently wrong batch"), "loss_summed")
     z = reference.get("probe/linear_out").reshape(-1)
     batch = f"logits {z[0]:+.0f} and {z[2]:+.0f} for label 0, {z[1]:+.0f} for label 1"
     if not torch.isfinite(loss).all() or any(not torch.isfinite(g).all() for g in grads):
@@ -112,6 +147,9 @@ def test_predict_returns_probabilities(student, tol):
     if "predict_type" in student.info:
         checks.fail(f"predict() returned a {student.info['predict_type']}; return a tensor of "
                     f"probabilities with the model output's shape [N, 1].", "not_a_tensor")
+    probe = student.get("probe/probability")
+    if probe is not None and prediction_kind(probe, student.get("probe/pred_logit"), **tol) == "softmax":
+        checks.fail(softmax_message(probe, "on a batch with logits of both signs"), "softmax_one_logit")
     steps = student.steps("pred_logit")
     for k in steps:
         p, z = student.get("probability", k), student.get("pred_logit", k)
@@ -134,6 +172,8 @@ def test_predict_returns_probabilities(student, tol):
             checks.fail(f"predict() applies the sigmoid twice {when}: it returned {fmt(p)} "
                         f"instead of {fmt(expected)}. Apply torch.sigmoid exactly once, to the "
                         f"raw logits.", "double_sigmoid")
+        if kind == "softmax":
+            checks.fail(softmax_message(p, when), "softmax_one_logit")
         if kind == "labels":
             checks.fail(f"predict() returned 0/1 labels {when} ({fmt(p)}); it should return the "
                         f"probabilities themselves ({fmt(expected)}).", "labels_not_probabilities")
