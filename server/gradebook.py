@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from server import schedule
-from server.models import Course, Enrollment, Exercise, Submission, User
+from server.models import Course, Enrollment, Exercise, Extension, Submission, User
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,27 @@ def raw_score(score: float | None, floor: float | None) -> float:
     return max(score or 0.0, floor) if floor is not None else (score or 0.0)
 
 
+def candidates(exercise_ids: list[int], best: bool):
+    """The submissions that may count, narrowed in SQL: per student and exercise the last one
+    (policy last), or the best on-time one and the best late one (policy best: every late one
+    loses the same fraction, so the best after penalty is one of the two)."""
+    score = func.coalesce(Submission.score, 0.0)
+    raw = case((Submission.score_floor > score, Submission.score_floor), else_=score)
+    due = func.coalesce(Extension.due_at, Exercise.due_at)
+    late = case((and_(due.is_not(None), Submission.created_at > due), 1), else_=0)
+    partition = [Submission.user_id, Submission.exercise_id] + ([late] if best else [])
+    order = [raw.desc(), Submission.id] if best else [Submission.id.desc()]
+    inner = counting(
+        select(Submission.id, Submission.user_id, Submission.exercise_id, Submission.score,
+               Submission.score_floor, Submission.max_score, Submission.created_at,
+               func.row_number().over(partition_by=partition, order_by=order).label("rank"))
+        .join(Exercise, Exercise.id == Submission.exercise_id)
+        .outerjoin(Extension, and_(Extension.user_id == Submission.user_id,
+                                   Extension.exercise_id == Submission.exercise_id))
+        .where(Submission.exercise_id.in_(exercise_ids))).subquery()
+    return select(*[c for c in inner.c if c.name != "rank"]).where(inner.c.rank == 1)
+
+
 def build(db: Session, course: Course, user_ids: list[int] | None = None) -> Gradebook:
     """The course's gradebook (students only, by email), or only the given students."""
     exercises = [e for e in course.exercises if e.position is not None]
@@ -73,14 +94,12 @@ def build(db: Session, course: Course, user_ids: list[int] | None = None) -> Gra
     rows = {uid: Row(uid, email) for uid, email in db.execute(students.order_by(User.email))}
     ext = schedule.extensions(db, by_id)
     deadlines = {ex.id: schedule.deadline(ex) for ex in exercises}
-    query = counting(select(Submission.id, Submission.user_id, Submission.exercise_id,
-                            Submission.score, Submission.score_floor, Submission.max_score,
-                            Submission.created_at)
-                     .where(Submission.exercise_id.in_(list(by_id))))
-    if user_ids is not None:
-        query = query.where(Submission.user_id.in_(user_ids))
     last = course.policy == "last"
-    for sid, uid, eid, score, floor, max_score, created in db.execute(query.order_by(Submission.id)):
+    query = candidates(list(by_id), best=not last)
+    if user_ids is not None:
+        query = query.where(query.selected_columns.user_id.in_(user_ids))
+    for sid, uid, eid, score, floor, max_score, created in db.execute(
+            query.order_by(query.selected_columns.id)):
         row = rows.get(uid)
         if row is None:
             continue
