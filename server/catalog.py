@@ -1,6 +1,7 @@
 """Loads a course folder (course.toml + exercise folders) into the database. Each distinct content
 of an exercise becomes a version, keyed by its content hash and snapshotted under the instance
-folder, so a submission is always graded by (and remembers) the version it was submitted to.
+folder, so a submission is always graded by (and remembers) the version it was submitted to; the
+snapshot's reference traces are recorded on this machine (server.references).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from graders import Exercise as EngineExercise
 from graders.course import Course as EngineCourse
 from server.models import Course, Exercise, ExerciseVersion
+from server.references import ReferenceRecorder
 from server.security import new_join_code
 
 SNAPSHOTS = "exercises"
@@ -50,12 +52,13 @@ def sync_course(db: Session, folder: Path, instance: Path) -> SyncReport:
         report.created_course = True
     course.title, course.description = src.title, src.description
     listed = set()
-    for position, ex in enumerate(src.exercises):
-        listed.add(ex.slug)
-        if _sync_exercise(db, course, ex, position, instance):
-            report.new_versions.append(ex.slug)
-        else:
-            report.unchanged.append(ex.slug)
+    with ReferenceRecorder() as references:
+        for position, ex in enumerate(src.exercises):
+            listed.add(ex.slug)
+            if _sync_exercise(db, course, ex, position, instance, references):
+                report.new_versions.append(ex.slug)
+            else:
+                report.unchanged.append(ex.slug)
     for row in db.scalars(select(Exercise).where(Exercise.course_id == course.id)):
         if row.slug not in listed and row.position is not None:
             row.position = None
@@ -76,7 +79,7 @@ def sync_schedule(db: Session, course: Course, src: EngineCourse) -> None:
 
 
 def _sync_exercise(db: Session, course: Course, ex: EngineExercise, position: int,
-                   instance: Path) -> bool:
+                   instance: Path, references: ReferenceRecorder) -> bool:
     row = db.scalar(select(Exercise).where(Exercise.course_id == course.id, Exercise.slug == ex.slug))
     if row is None:
         row = Exercise(course_id=course.id, slug=ex.slug, title=ex.title, points=ex.points)
@@ -89,7 +92,7 @@ def _sync_exercise(db: Session, course: Course, ex: EngineExercise, position: in
     created = version is None
     if created:
         rel = Path(SNAPSHOTS) / course.slug / ex.slug / digest[:16]
-        snapshot(ex.path, instance / rel)
+        snapshot(ex.path, instance / rel, lambda tmp: references.record(tmp, ex.path))
         version = ExerciseVersion(exercise_id=row.id, content_hash=digest, path=str(rel))
         db.add(version)
         db.flush()
@@ -97,13 +100,20 @@ def _sync_exercise(db: Session, course: Course, ex: EngineExercise, position: in
     return created
 
 
-def snapshot(src: Path, dest: Path) -> None:
-    """Copy an exercise folder (without caches) to dest, atomically; an existing dest is kept."""
+def snapshot(src: Path, dest: Path, prepare=None) -> None:
+    """Copy an exercise folder (without caches) to dest, atomically; an existing dest is kept.
+    prepare(folder), when given, finishes the copy before it becomes dest (references)."""
     if dest.is_dir():
         return
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if prepare is not None:
+        try:
+            prepare(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     tmp.rename(dest)
 
 
