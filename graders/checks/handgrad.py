@@ -18,6 +18,8 @@ from graders.checks.source import hidden_names
 WHY = ("This exercise asks you to derive the gradient yourself; {what} computes it for you "
        "(that is autograd). Write each derivative as a formula with tensor operations instead.")
 
+RAN = ("This exercise asks you to derive the gradient yourself, so gradients that autograd "
+       "computes earn no points here. Write each derivative as a formula with tensor operations.")
 HIDDEN = ("Names built from strings, modules imported by name, code run through exec and "
           "reaching into the interpreter are how autograd gets hidden, so they are not allowed "
           "here. Write each derivative as a formula with tensor operations.")
@@ -148,7 +150,7 @@ def assert_by_hand(student) -> None:
                        ("tampered", "autograd_watch_off")):
         hit = next((e for e in events if e.get("kind") == kind), None)
         if hit is not None:
-            tail = WHY.format(what="autograd") if code == "uses_autograd" else explain(code)
+            tail = RAN if code == "uses_autograd" else explain(code)
             raise Mistake(f"{describe_event(hit)} {tail}", code)
     if student.info.get("autograd_probes"):
         assert_no_autograd("", student)

@@ -1,0 +1,16 @@
+# expect: mistake uses_autograd
+# Bypass attempt: torch.func.jacrev reached through getattr with assembled names.
+import torch
+import torch.nn.functional as F
+
+_jacrev = getattr(getattr(torch, "fu" + "nc"), "jac" + "rev")
+
+
+def gradients(X, y, w1, w2):
+    cost = lambda w1, w2: F.binary_cross_entropy(torch.sigmoid(torch.sigmoid(X @ w1) @ w2), y)
+    return _jacrev(cost, argnums=(0, 1))(w1, w2)
+
+
+def gd_step(X, y, w1, w2, lr):
+    dw1, dw2 = gradients(X, y, w1, w2)
+    return w1 - lr * dw1, w2 - lr * dw2
