@@ -36,15 +36,12 @@ def step_batches(trace: Trace, key: str = "batch_x") -> list[Batch | None]:
 
 
 def step_losses(trace: Trace, key: str = "loss") -> list[float | None]:
-    """For each optimizer step, the value of the last loss_fn call before it (None if none)."""
-    out, calls, last = [], -1, None
-    for e in trace.info.get("events", []):
-        if e == "loss":
-            calls += 1
-            t = trace.get(key, calls)
-            last = None if t is None else float(t.reshape(-1)[0])
-        elif e == "step":
-            out.append(last)
+    """For each optimizer step, the loss it used (a TracingLoss numbers its values by optimizer
+    step: the one that went through backward(), else the first call; None if none)."""
+    out = []
+    for k in range(trace.info.get("step_calls", 0)):
+        t = trace.get(key, k)
+        out.append(None if t is None or not t.numel() else float(t.reshape(-1)[0]))
     return out
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from graders.checks.feedback import Mistake, fmt_pair
+from graders.checks.feedback import Mistake, fmt_pair, plural
 from graders.tolerance import ATOL, NOISE_ROUNDINGS, RTOL
 from graders.trace.store import NO_STEP, Trace
 
@@ -154,12 +154,12 @@ def assert_series_close(yours, expected, what: str, rtol: float = RTOL, atol: fl
     scale = magnitude(*expected)
     for i, e in enumerate(expected):
         if i >= len(yours):
-            raise Mistake(f"{what} stops after {len(yours)} values; expected {len(expected)}."
+            raise Mistake(f"{what} stops after {plural(len(yours), 'value')}; expected {len(expected)}."
                           + (f" {hint}" if hint else ""), diagnosis)
         if not close(yours[i], e, rtol, atol, scale):
             y, x = fmt_pair(yours[i], e)
             raise Mistake(f"{what} number {i + 1} is {y}, expected {x}."
                           + (f" {hint}" if hint else ""), diagnosis)
     if len(yours) > len(expected):
-        raise Mistake(f"{what} has {len(yours)} values; expected {len(expected)}."
+        raise Mistake(f"{what} has {plural(len(yours), 'value')}; expected {len(expected)}."
                       + (f" {hint}" if hint else ""), diagnosis)

@@ -56,3 +56,34 @@ def test_source_questions_use_the_syntax_tree():
     assert checks.uses_name(src, "autograd") == [1]
     assert checks.defines(src, "f") and not checks.defines(src, "g")
     assert checks.calls_attribute("def (:", "backward") == []
+
+
+def f64(x):
+    return Trace(tensors={"w": {0: torch.tensor([x], dtype=torch.float64)}})
+
+
+def test_fmt_pair_shows_enough_digits_to_differ():
+    yours, expected = checks.fmt_pair(-1.0770001, -1.0770004)
+    assert yours != expected and yours.startswith("-1.077")
+    assert checks.fmt_pair(0.5, 0.25) == ("0.5", "0.25")
+    with pytest.raises(checks.Mistake) as e:
+        checks.assert_close(f64(-1.0770001), f64(-1.0770009), "w", what="w", rtol=1e-9, atol=1e-9)
+    assert "-1.077 " not in str(e.value) and "expected -1.07700" in str(e.value)
+
+
+def test_plural_says_one_and_many():
+    assert checks.plural(1, "pass", "passes") == "1 pass"
+    assert checks.plural(3, "pass", "passes") == "3 passes"
+    assert checks.plural(1, "epoch loss", "epoch losses") == "1 epoch loss"
+    assert checks.plural(0, "value") == "0 values"
+    with pytest.raises(checks.Mistake, match="stops after 1 value;"):
+        checks.assert_series_close([1.0], [1.0, 2.0], "Your loss")
+
+
+def test_a_big_tensor_divergence_names_the_element():
+    ref = torch.linspace(-1, 1, 20)
+    yours = ref.clone()
+    yours[7] += 0.01
+    with pytest.raises(checks.Mistake, match=r"element \[7\] is -0\.2532, expected -0\.2632"):
+        checks.assert_close(Trace(tensors={"p": {0: yours}}), Trace(tensors={"p": {0: ref}}), "p",
+                            what="p")
