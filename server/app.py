@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from server import config as cfg
 from server.db import Database
+from server.health import bp as health_bp
 from server.security import check_csrf, csrf_token
 
 MAX_ID = 2**31 - 1          # the largest id a row can have (a 32-bit SQL integer)
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from server import account, api, auth, errors, instructor, sessions, student
     sessions.init_app(app)
+    app.register_blueprint(health_bp)          # /healthz, /metrics, 503 for a lost database
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(student.bp)

@@ -211,3 +211,15 @@ class PastResult(Base):
     tests: Mapped[list | None] = mapped_column(JSON)
     graded_at: Mapped[datetime | None] = mapped_column(DateTime)
     replaced_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WorkerBeat(Base):
+    """A grading worker's last sign of life (one row per worker name), written by the worker
+    and read by /healthz and /metrics; `starts` counts how often a worker of that name began."""
+    __tablename__ = "worker_beats"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    starts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

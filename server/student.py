@@ -27,12 +27,6 @@ def engine_exercise(ex: Exercise):
     return catalog.load_version(Path(current_app.config["INSTANCE"]), ex.current_version)
 
 
-@bp.get("/healthz")
-def healthz():
-    db().execute(select(1))
-    return jsonify(status="ok")
-
-
 @bp.get("/")
 @login_required
 def home():

@@ -15,13 +15,14 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 import graders
 from graders import Grader, GradingError
 from graders.backends import ColdBackend
-from server import queue, wakeup
+from server import heartbeat, queue, wakeup
 from server.catalog import load_version
-from server.db import Database
+from server.db import Database, is_unavailable, wait_until_ready
 from server.models import ExerciseVersion, Submission
 
 log = logging.getLogger("tracegrade.worker")
@@ -57,11 +58,15 @@ class Worker:
         self.output_cap = output_cap
         self._exercises: dict[int, graders.Exercise] = {}
         self._next_sweep = 0.0
+        self._next_beat = 0.0
 
     def run(self, grader: Grader, once: bool = False, max_jobs: int | None = None) -> int:
         """Grade until stopped (or, with once, until the queue is empty). Returns jobs done."""
         with self.db.sessions() as s:
+            starts = heartbeat.record_start(s, self.name)
             n = queue.recover_worker(s, self.name)
+        if starts > 1:
+            log.info("worker %s started again (start %d)", self.name, starts)
         if n:
             log.info("put %d submission(s) claimed by a previous run back in the queue", n)
         done = 0
@@ -69,10 +74,22 @@ class Worker:
         # its datagram in the socket, and the wait below returns at once
         listener = None if once else wakeup.Listener.open(self.instance)
         try:
+            outage = 0.0
             while max_jobs is None or done < max_jobs:
-                self._sweep()
-                with self.db.sessions() as s:
-                    c = queue.claim(s, self.name)
+                try:
+                    self._beat()
+                    self._sweep()
+                    with self.db.sessions() as s:
+                        c = queue.claim(s, self.name)
+                    outage = 0.0
+                except DBAPIError as e:
+                    if not is_unavailable(e):
+                        raise
+                    outage = min(30.0, outage * 2 or 1.0)     # the database went away: wait
+                    log.warning("database unavailable (%s); retrying in %.0f s",
+                                str(e.orig).strip().splitlines()[0][:200], outage)
+                    time.sleep(outage)
+                    continue
                 if c is None:
                     if once:
                         break
@@ -108,6 +125,13 @@ class Worker:
             return
         log.info("warm-up grading took %.2f s", time.monotonic() - t0)
 
+    def _beat(self) -> None:
+        if time.monotonic() < self._next_beat:
+            return
+        self._next_beat = time.monotonic() + heartbeat.BEAT_SECONDS
+        with self.db.sessions() as s:
+            heartbeat.beat(s, self.name)
+
     def _sweep(self) -> None:
         if time.monotonic() < self._next_sweep:
             return
@@ -122,7 +146,7 @@ class Worker:
             sub = s.get(Submission, c.submission_id)
             code, version = sub.code, sub.version
             exercise = self._exercise(version)
-        beat = _Heartbeat(self.db, c)
+        beat = _Heartbeat(self.db, c, self.name)
         beat.start()
         try:
             t0 = time.monotonic()
@@ -153,15 +177,20 @@ class Worker:
 class _Heartbeat(threading.Thread):
     """Extends the claim's lease while a long grading runs."""
 
-    def __init__(self, database: Database, c: queue.Claim, every: float = queue.LEASE_SECONDS / 4):
+    def __init__(self, database: Database, c: queue.Claim, worker: str,
+                 every: float = heartbeat.BEAT_SECONDS):
         super().__init__(daemon=True)
-        self.database, self.claim, self.every = database, c, every
+        self.database, self.claim, self.claim_worker, self.every = database, c, worker, every
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.wait(self.every):
-            with self.database.sessions() as s:
-                queue.extend_lease(s, self.claim)
+            try:
+                with self.database.sessions() as s:
+                    queue.extend_lease(s, self.claim)
+                    heartbeat.beat(s, self.claim_worker)
+            except DBAPIError as e:        # the database is away: the next beat tries again
+                log.warning("heartbeat failed: %s", str(e.orig).strip().splitlines()[0][:200])
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -176,17 +205,25 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def main(database_url: str, instance: Path, name: str | None = None, once: bool = False) -> int:
-    """Entry point of `tracegrade worker`."""
+def main(database_url: str, instance: Path, name: str | None = None, once: bool = False,
+         wait: float | None = None) -> int:
+    """Entry point of `tracegrade worker`: waits (with backoff; `wait` seconds at most, None for
+    ever) until the database answers and is migrated, then grades."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         require_sandbox()
     except GradingError as e:
         log.error("%s", e)
         return 1
+    install_signal_handlers()
+    try:
+        if not wait_until_ready(database_url, log.warning, timeout=wait):
+            return 1
+    except Stop as e:
+        log.info("worker stopped while waiting for the database (%s)", e)
+        return 0
     database = Database(database_url)
     worker = Worker(database, instance, name)
-    install_signal_handlers()
     try:
         with Grader() as grader:
             if not grader.sandboxed:

@@ -1,21 +1,20 @@
 """`tracegrade serve`: migrate, load the bundled course, then run gunicorn and one grading worker
-as child processes until Ctrl-C (which stops both). `tracegrade worker` runs a worker alone.
+as child processes (server/supervise.py restarts one that dies) until Ctrl-C, which stops both.
+`tracegrade worker` runs a worker alone, waiting for the database first.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import click
 
 from server import config as cfg
 from server.cli.admin import ensure_user, migrate_instance, sync_folder
-from server.cli.common import database, instance_option, require_schema, resolve_instance
+from server.cli.common import database, instance_option, resolve_instance
+from server.supervise import Child, supervise
 
 DEMO_USERS = (("instructor@example.com", "instructor-demo", "instructor"),
               ("student@example.com", "student-demo", "student"))
@@ -35,11 +34,13 @@ def is_loopback(host: str) -> bool:
 @click.option("--name", default=None, help="A stable name for this worker: on restart it takes back "
                                            "what it had claimed. Default: worker-1@HOSTNAME.")
 @click.option("--once", is_flag=True, help="Stop when the queue is empty.")
-def worker_cmd(instance, name, once):
+@click.option("--wait", "wait_seconds", type=float, default=None,
+              help="Seconds to wait for the database to answer and be migrated before giving up "
+                   "(exit 1). Default: wait as long as it takes.")
+def worker_cmd(instance, name, once, wait_seconds):
     from server.worker import main
     instance = resolve_instance(instance)
-    require_schema(instance)
-    sys.exit(main(cfg.database_url(instance), instance, name=name, once=once))
+    sys.exit(main(cfg.database_url(instance), instance, name=name, once=once, wait=wait_seconds))
 
 
 @click.command("serve", help="Run the web server (gunicorn) and a grading worker.")
@@ -79,49 +80,19 @@ def serve_cmd(host, port, instance, exercises_dir, web_workers, demo, no_worker,
     if demo and slug:
         for email, password, role in DEMO_USERS:
             click.echo(f"  demo {role:<10} {email} / {password}")
-    sys.exit(_supervise(procs))
+    sys.exit(supervise(procs, click.echo))
 
 
-def _start(host, port, instance, web_workers, no_worker, access_log, env) -> list[subprocess.Popen]:
-    procs = []
+def _start(host, port, instance, web_workers, no_worker, access_log, env) -> list[Child]:
+    children = []
     if not no_worker:
-        procs.append(subprocess.Popen([sys.executable, "-m", "server.cli", "worker",
-                                       "--instance", str(instance)], env=env))
-    procs.append(subprocess.Popen([
+        children.append(Child("the grading worker", [sys.executable, "-m", "server.cli", "worker",
+                                                     "--instance", str(instance)], env))
+    children.append(Child("the web server", [
         sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
         "--workers", str(web_workers), "--worker-class", "gthread", "--threads", "4",
         *(["--access-logfile", "-"] if access_log else []), "--log-level", "warning",
-        "--graceful-timeout", "5", "server.wsgi:app"], env=env))
-    return procs
-
-
-def _supervise(procs: list[subprocess.Popen]) -> int:
-    """Wait until Ctrl-C/SIGTERM or until a child exits; then stop the others."""
-    def on_term(_signum, _frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)   # also when started with SIGINT ignored (a background job)
-    code = 0
-    try:
-        while True:
-            for p in procs:
-                if p.poll() is not None:
-                    click.echo(f"a server process exited (status {p.returncode}); stopping", err=True)
-                    code = p.returncode or 1
-                    raise KeyboardInterrupt
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        deadline = time.monotonic() + 15
-        for p in procs:
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-    return code
+        "--graceful-timeout", "5", "server.wsgi:app"], env))
+    for child in children:
+        child.start()
+    return children
