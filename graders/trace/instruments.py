@@ -10,7 +10,7 @@ import torch
 from graders.trace.recorder import Recorder, current
 
 
-class TracingOptimizer:
+class TracingOptimizer(torch.optim.Optimizer):
     """Wraps a torch optimizer; records, at every step, each parameter's gradient as the update
     sees it, the gradient produced by backward passes since the previous step ('fresh'), and the
     parameters after the update. Calls are logged as events (zero_grad, backward, step) so a
@@ -19,8 +19,9 @@ class TracingOptimizer:
     Every standard way to drive an optimizer is seen as it is: `step(closure)` (gradients are
     recorded after the closure ran, as the update uses them), `zero_grad(set_to_none=...)`,
     `model.zero_grad()` or `p.grad = None` (read off the gradients, not the calls), several
-    param groups and `add_param_group`; `param_groups`, `state`, `defaults`, `state_dict()` and
-    `load_state_dict()` are the wrapped optimizer's own.
+    param groups and `add_param_group`; `param_groups`, `state`, `defaults`, `state_dict()`,
+    `load_state_dict()` and the hooks are the wrapped optimizer's own. It is an Optimizer for
+    isinstance (learning-rate schedulers accept it) but keeps no state of its own.
 
     Keys: grad/<name>@k, fresh_grad/<name>@k, param/<name>@k (after step k), param/<name>@-1
     (initial). Info: events, step_calls, zero_grad_calls, grad_none (names with .grad None).
@@ -28,6 +29,7 @@ class TracingOptimizer:
 
     def __init__(self, optimizer: torch.optim.Optimizer, model: torch.nn.Module | None = None,
                  recorder: Recorder | None = None, prefix: str = ""):
+        # (Optimizer.__init__ is not called: everything it would hold is the wrapped optimizer's)
         self._opt = optimizer
         self._rec = recorder or current()
         self._prefix = prefix
@@ -142,6 +144,24 @@ class TracingOptimizer:
         out = self._opt.add_param_group(group)
         self._watch(self._opt.param_groups[-1]["params"])
         return out
+
+    def register_step_pre_hook(self, hook):
+        return self._opt.register_step_pre_hook(hook)
+
+    def register_step_post_hook(self, hook):
+        return self._opt.register_step_post_hook(hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend: bool = False):
+        return self._opt.register_state_dict_pre_hook(hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend: bool = False):
+        return self._opt.register_state_dict_post_hook(hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend: bool = False):
+        return self._opt.register_load_state_dict_pre_hook(hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend: bool = False):
+        return self._opt.register_load_state_dict_post_hook(hook, prepend)
 
     def __getattr__(self, name):
         # (only for names not found on the wrapper: anything else the optimizer offers)

@@ -163,3 +163,16 @@ def test_a_repeated_step_is_not_called_stale():
     t = run(twice)
     assert repeated_step(t) == 1 and first_stale_grad(t) is None
     assert "twice" in checks.explain("step_repeated")
+
+
+def with_scheduler(model, opt, loss_fn, x, y):
+    if not hasattr(opt, "_test_scheduler"):
+        opt._test_scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=100)
+    plain(model, opt, loss_fn, x, y)
+    opt._test_scheduler.step()
+
+
+def test_a_learning_rate_scheduler_accepts_the_traced_optimizer(reference):
+    t = run(with_scheduler)
+    assert checks.diagnose_training(t) is None
+    checks.assert_close(t, reference, reference.prefixed("param/"))
