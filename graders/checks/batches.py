@@ -10,7 +10,7 @@ from collections import Counter
 
 import torch
 
-from graders.checks.feedback import fail
+from graders.checks.feedback import fail, plural
 from graders.trace.store import Trace
 
 Batch = tuple[float, ...]
@@ -88,10 +88,6 @@ def first_overlap(batches: list[Batch | None], per_epoch: int) -> int | None:
     return None
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def assert_batches(student: Trace, reference: Trace, epochs: int, batch_size: int) -> None:
     """Fail with a named, worded mistake when the student's steps did not use the reference's
     batches (same samples, same order, one step per batch, `epochs` passes)."""
@@ -112,7 +108,7 @@ def assert_batches(student: Trace, reference: Trace, epochs: int, batch_size: in
             f"Each epoch goes through the data twice ({2 * per_epoch} steps per epoch instead of "
             f"{per_epoch}). Look for a second loop over the batches inside the epoch loop."),
         "wrong_epoch_count": (
-            f"Your loop makes {_plural(len(yours) // max(per_epoch, 1), 'pass', 'passes')} over "
+            f"Your loop makes {plural(len(yours) // max(per_epoch, 1), 'pass', 'passes')} over "
             f"the data; train must make exactly `epochs` ({epochs}) passes."),
         "shuffled": (
             f"Your batches come in a different order than the data. Take them in order, "

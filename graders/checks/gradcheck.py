@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from graders.checks.compare import close
-from graders.checks.feedback import fmt
+from graders.checks.feedback import fmt, fmt_pair
 
 MESSAGES = {
     "one_sided_difference": "Your numerical gradient is a one-sided difference such as "
@@ -49,7 +49,7 @@ def first_bad_element(yours: torch.Tensor, expected: torch.Tensor, rtol: float, 
     idx = list(torch.unravel_index(torch.tensor(flat), e.shape)) if e.dim() else []
     text = "[" + ", ".join(str(int(i)) for i in idx) + "]" if idx else ""
     got, want = y.reshape(-1)[flat], e.reshape(-1)[flat]
-    return text, fmt(got), fmt(want), fmt(got - want, 2)
+    return text, *fmt_pair(got, want), fmt(got - want, 2)
 
 
 def diagnose_difference(yours: torch.Tensor, central: torch.Tensor, forward: torch.Tensor,

@@ -6,7 +6,6 @@ from graders import checks
 from graders.checks import gradcheck
 
 PROBLEMS = ("mse", "bce")
-PROBE_EPS = 1e-2
 # A central difference in float64 with any eps from 1e-2 down to about 1e-8 lands within this
 # of autograd's gradient on these problems (error at most ~2e-6); eps = 0.1 does not.
 AUTOGRAD_TOL = {"rtol": 1e-4, "atol": 1e-5}
@@ -38,7 +37,7 @@ def numerical_grad_ok(student, reference) -> bool:
 
 
 def probe_diagnosis(student, reference, name: str, tol: dict) -> tuple[str, str] | None:
-    """(diagnosis, message key) of what numerical_grad(f, x, 0.01) looks like when it is not
+    """(diagnosis, message key) of what numerical_grad(f, x, eps) looks like when it is not
     the central difference."""
     yours = student.get(f"probe/{name}")
     if yours is None:
@@ -73,27 +72,28 @@ def test_matches_autograd(student, reference, tol):
 
 @pytest.mark.points(3)
 def test_central_difference(student, reference, tol):
-    """numerical_grad(f, x, 0.01) is the central difference at that eps"""
+    """numerical_grad(f, x, eps) is the central difference at the eps given"""
+    eps = reference.info.get("probe_eps", 1e-2)
     for name in PROBLEMS:
-        yours = returned(student, f"probe/{name}", f"numerical_grad(f, x, {PROBE_EPS:g})")
+        yours = returned(student, f"probe/{name}", f"numerical_grad(f, x, {eps:g})")
         central = reference.get(f"probe/{name}")
         if checks.close(yours, central, **tol):
             continue
         check_input_kept(student, reference, "probe", name)
         found = probe_diagnosis(student, reference, name, tol)
         if found:
-            detail = f" (here it is off by {gradcheck.max_error(yours, central)} at eps = {PROBE_EPS:g})"
+            detail = f" (here it is off by {gradcheck.max_error(yours, central)} at eps = {eps:g})"
             checks.fail(gradcheck.message(found[1], detail=detail), found[0])
         default = student.get(f"num/{name}")
         if default is not None and checks.close(yours, default, **tol):
-            checks.fail(gradcheck.message("eps_ignored", eps=PROBE_EPS), "eps_ignored")
+            checks.fail(gradcheck.message("eps_ignored", eps=eps), "eps_ignored")
         bad = gradcheck.first_bad_element(yours, central, **tol) if yours.shape == central.shape else None
         if bad is None:
-            checks.fail(f"numerical_grad(f, x, {PROBE_EPS:g}) returned shape {list(yours.shape)}; "
+            checks.fail(f"numerical_grad(f, x, {eps:g}) returned shape {list(yours.shape)}; "
                         f"x has shape {list(central.shape)}.", "wrong_shape")
         index, y, e, _ = bad
         checks.fail(gradcheck.message("numerical_grad_inaccurate", index=index, yours=y, expected=e,
-                                      what=f"numerical_grad(f, x, {PROBE_EPS:g}) is not the central "
+                                      what=f"numerical_grad(f, x, {eps:g}) is not the central "
                                            f"difference"), "numerical_grad_inaccurate")
 
 

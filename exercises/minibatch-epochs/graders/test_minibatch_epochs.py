@@ -82,8 +82,8 @@ def test_epoch_losses_are_per_sample_means(student, reference):
                     f"number per epoch, the mean loss per sample.", "epoch_losses_missing")
     yours = student.floats("epoch_loss")
     if len(yours) != epochs:
-        got = f"{len(yours)} epoch loss" if len(yours) == 1 else f"{len(yours)} epoch losses"
-        checks.fail(f"train returned {got}; return one per epoch ({epochs}).", "wrong_epoch_count")
+        checks.fail(f"train returned {checks.plural(len(yours), 'epoch loss', 'epoch losses')}; "
+                    f"return one per epoch ({epochs}).", "wrong_epoch_count")
     if bypass.moved_without_optimizer(student):
         checks.fail(OWN_OPTIMIZER, "own_optimizer")
     code = _batch_mistake(student, reference)
