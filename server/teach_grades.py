@@ -4,7 +4,7 @@ password reset), and the course's extensions.
 """
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from server import exports, extensions, gradebook, present, schedule
@@ -40,7 +40,7 @@ def student_page(slug: str, uid: int):
     row = db().execute(select(User, Enrollment).join(Enrollment, Enrollment.user_id == User.id)
                        .where(Enrollment.course_id == course.id, User.id == uid)).first()
     if row is None:
-        return render_template("error.html", code=404, message="No such member in this course."), 404
+        abort(404, description="There is no such member in this course.")
     user, enrollment = row
     gb = gradebook.build(db(), course, user_ids=[uid])
     cells = gb.rows[0].cells if gb.rows else {}
