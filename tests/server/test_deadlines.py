@@ -12,7 +12,7 @@ from graders.cli.main import _load_plugins, cli
 from server import gradebook, schedule
 from server.catalog import sync_course
 from server.db import utcnow
-from server.models import Course, Exercise, TestResult
+from server.models import Course, Exercise, TestResult, User
 from tests.server.conftest import COURSE, EXERCISE, count_submissions, csrf, gen_user, login, write_course
 from tests.server.courseops import DUE, LATE_UNTIL, api_client, exercise, set_schedule, submit_at
 
@@ -56,7 +56,16 @@ def test_after_late_until_is_refused_and_nothing_stored(app, dbs):
     html = r.get_data(as_text=True)
     assert "closed" in html and "was not stored" in html and "extension" in html
     assert "Submissions closed on" in html                # the deadline box says so too
+    ada = dbs.scalar(select(User).where(User.email == "ada@example.org"))
+    r = api_client(app, dbs, ada)("POST", "/api/v1/submissions",
+                                  json={"course": COURSE, "exercise": EXERCISE, "code": "x = 1\n"})
+    assert r.status_code == 403 and "was not stored" in r.json["error"]
     assert count_submissions(dbs) == 0
+    gen_user(dbs, "prof@example.org", role="instructor")   # instructors may still try it out
+    prof = dbs.scalar(select(User).where(User.email == "prof@example.org"))
+    r = api_client(app, dbs, prof)("POST", "/api/v1/submissions",
+                                   json={"course": COURSE, "exercise": EXERCISE, "code": "x = 1\n"})
+    assert r.status_code == 202
 
 
 def test_late_window_accepts_and_shows_the_penalty(app, dbs):
