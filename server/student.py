@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    request, url_for)
 from sqlalchemy import func, select
 
-from server import catalog, present, queue, schedule, wakeup
+from server import catalog, gradebook, present, queue, schedule, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
 from server.limits import limit_submissions
@@ -45,8 +45,17 @@ def course(slug: str):
                func.count().label("attempts"))
         .where(Submission.user_id == current_user().id).group_by(Submission.exercise_id))))
     exercises = [e for e in course.exercises if e.position is not None]
+    uid = current_user().id
+    row = gradebook.build(db(), course, [uid]).rows
+    counted = row[0].cells if row else {}        # a student's counted scores, after penalties
+    for ex in exercises:
+        if ex.slug in counted:
+            stats[ex.id] = (counted[ex.slug].score, stats[ex.id][1])
+    ext = schedule.extensions(db(), [e.id for e in exercises])
+    deadlines = {e.id: schedule.deadline(e, ext.get((uid, e.id))) for e in exercises}
     return render_template("course.html", course=course, enrollment=enrollment,
-                           exercises=exercises, stats=stats, fmt=present.fmt_score)
+                           exercises=exercises, stats=stats, fmt=present.fmt_score,
+                           counted=counted, deadlines=deadlines, local=schedule.local)
 
 
 def _history(user_id: int, ex: Exercise) -> list[Submission]:

@@ -80,6 +80,9 @@ def test_late_window_accepts_and_shows_the_penalty(app, dbs):
     html = client.get(f"/c/{COURSE}/{EXERCISE}").get_data(as_text=True)
     assert "Due date passed" in html and "loses 25%" in html
     assert "late −25%" in html and "counts 6 (raw 8)" in html
+    course = client.get(f"/c/{COURSE}").get_data(as_text=True)   # the course page: counted score
+    assert "6 / 10</span> <span class=\"tag\" title=\"late: raw score 8\">late</span>" in course
+    assert f'<time datetime="{(now - timedelta(hours=1)).isoformat()}Z">' in course
 
 
 def test_due_date_in_the_future_shows_a_countdown(app, dbs):
