@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    request, url_for)
 from sqlalchemy import func, select
 
-from server import catalog, gradebook, present, queue, schedule, wakeup
+from server import catalog, gradebook, present, queue, regrade, schedule, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
 from server.limits import limit_submissions
@@ -129,7 +129,7 @@ def _panel_context(sid: int) -> dict:
 @login_required
 def submission(sid: int):
     ctx = _panel_context(sid)
-    return render_template("submission.html", **ctx)
+    return render_template("submission.html", past=regrade.history(db(), sid), **ctx)
 
 
 @bp.get("/s/<int:sid>/panel")

@@ -50,6 +50,10 @@ def test_regrade_keeps_history_and_runs_behind_live_submissions(app, dbs):
     dbs.expire_all()
     sub = dbs.get(Submission, a)
     assert (sub.score, sub.status, [t.status for t in sub.tests]) == (10.0, "graded", ["passed"])
+    client = app.test_client()
+    login(client, "ada@example.org")
+    html = client.get(f"/s/{a}").get_data(as_text=True)
+    assert "Earlier results" in html and "8 / 10" in html and "10 / 10" in html
 
 
 def test_default_keeps_the_higher_score_and_the_page_says_who_changed(app, dbs):
