@@ -98,9 +98,22 @@
     escaped = on;
     if (hint) { hint.classList.toggle("active", on); }
   }
-  function leaveOr(indent) {
+  var TABBABLE = "a[href], button, input:not([type=hidden]), select, textarea, [tabindex]";
+  function focusBeside(cm, forward) {
+    var wrapper = cm.getWrapperElement();
+    var all = Array.prototype.filter.call(document.querySelectorAll(TABBABLE), function (el) {
+      return !wrapper.contains(el) && !el.disabled && el.tabIndex >= 0 && el.getClientRects().length;
+    });
+    var after = all.filter(function (el) {
+      return wrapper.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING;
+    });
+    var before = all.filter(function (el) { return after.indexOf(el) < 0; });
+    var target = forward ? after[0] : before[before.length - 1];
+    if (target) { target.focus(); }
+  }
+  function leaveOr(indent, forward) {
     return function (cm) {
-      if (escaped) { setEscaped(false); return window.CodeMirror.Pass; }
+      if (escaped) { setEscaped(false); focusBeside(cm, forward); return; }
       indent(cm);
     };
   }
@@ -113,8 +126,8 @@
       extraKeys: {
         "Tab": leaveOr(function (cm) {
           if (cm.somethingSelected()) { cm.indentSelection("add"); } else { cm.replaceSelection("    "); }
-        }),
-        "Shift-Tab": leaveOr(function (cm) { cm.indentSelection("subtract"); }),
+        }, true),
+        "Shift-Tab": leaveOr(function (cm) { cm.indentSelection("subtract"); }, false),
         "Esc": function () { setEscaped(true); },
         "Ctrl-Enter": function () { submit(); }, "Cmd-Enter": function () { submit(); }
       }
