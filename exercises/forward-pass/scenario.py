@@ -1,12 +1,15 @@
 """Builds the student's Net, gives its fc1 (10->20) and fc2 (20->1) seeded weights, and records
-its outputs on several batches, a linearity probe, and the gradients of one backward pass."""
+its outputs on several batches, a linearity probe, and the gradients of one backward pass.
+
+Seed 0 uses batches of 4, 7 and 1 examples; other seeds draw two batch sizes from 2 to 12 (and
+keep the batch of 1), so no size can be written into forward."""
 import torch
 from torch import nn
 
 from graders import trace
 from graders.trace import layers
 
-BATCHES = (4, 7, 1)
+BATCHES = (4, 7, 1)          # seed 0's batch sizes
 PROBE = 6
 
 
@@ -32,7 +35,8 @@ def run(ctx):
         trace.record(f"param/{name}", w)
     layers.watch_calls({"fc1": fc1, "fc2": fc2})
 
-    inputs = [torch.randn(b, 10, generator=g) * 1.5 for b in BATCHES]
+    sizes = BATCHES if ctx.seed == 0 else (*(int(v) for v in torch.randint(2, 13, (2,), generator=g)), 1)
+    inputs = [torch.randn(b, 10, generator=g) * 1.5 for b in sizes]
     a, b = (torch.randn(PROBE, 10, generator=g) * 2 for _ in range(2))
     probes = {"a": a, "b": b, "sum": a + b, "zero": torch.zeros(PROBE, 10)}
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """Diagnoses for exercises where students write a two-layer forward pass (fc1 -> ReLU -> fc2):
-missing layers, layers in the wrong order, wrong output shape, missing or misplaced ReLU.
+missing layers, layers in the wrong order, wrong output shape, missing or misplaced ReLU, another
+activation in its place.
 
 Reads what graders.trace.layers and the scenario recorded: calls, out@k, probe/*, param/*.
 """
@@ -26,6 +27,12 @@ MESSAGES = {
                          "number, and fc1 and fc2 are chained with nothing in between. ReLU "
                          "belongs between the layers: fc1 -> ReLU -> fc2, and fc2's output is "
                          "returned as it is.",
+    "wrong_activation": "Between fc1 and fc2 you apply {name}, not ReLU: your outputs equal "
+                        "fc2({name}(fc1(x))). This network uses ReLU, max(z, 0): self.relu, "
+                        "F.relu or torch.relu.",
+    "relu_on_input": "You apply ReLU to the input x before fc1, so nothing sits between fc1 and "
+                     "fc2: your outputs equal fc2(fc1(relu(x))). ReLU belongs between the layers: "
+                     "fc2(relu(fc1(x))).",
     "graph_broken": "Your output is cut off from the layers' weights, so loss.backward() cannot "
                     "reach {where}. Inside forward, avoid torch.no_grad(), .detach(), .data, "
                     ".item() and NumPy.",
@@ -81,6 +88,32 @@ def relu_after_output(student: Trace, reference: Trace, rtol: float, atol: float
     return differs
 
 
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh,
+               "leaky_relu": torch.nn.functional.leaky_relu, "gelu": torch.nn.functional.gelu}
+
+
+def misplaced_activation(student: Trace, reference: Trace, rtol: float,
+                         atol: float) -> tuple[str, str] | None:
+    """(code, message) when every student output equals the network with another activation
+    between the layers, or with ReLU on the input instead; None otherwise."""
+    w1, b1 = reference.get("param/fc1.weight"), reference.get("param/fc1.bias")
+    w2, b2 = reference.get("param/fc2.weight"), reference.get("param/fc2.bias")
+    if any(t is None for t in (w1, b1, w2, b2)):
+        return None
+    nets = {name: (lambda x, act=act: act(x @ w1.T + b1) @ w2.T + b2)
+            for name, act in ACTIVATIONS.items()}
+    nets["relu_on_input"] = lambda x: (torch.relu(x) @ w1.T + b1) @ w2.T + b2
+    steps = reference.steps("out")
+    for name, net in nets.items():
+        if steps and all(student.get("out", k) is not None and close(
+                student.get("out", k), net(reference.get("input", k)), rtol, atol + 1e-5)
+                for k in steps):
+            if name == "relu_on_input":
+                return "relu_on_input", message("relu_on_input")
+            return "wrong_activation", message("wrong_activation", name=name)
+    return None
+
+
 def diagnose_forward(student: Trace, reference: Trace, rtol: float = 1e-5,
                      atol: float = 1e-6) -> tuple[str, str] | None:
     """The first recognisable forward-pass mistake as (code, message), or None."""
@@ -102,4 +135,7 @@ def diagnose_forward(student: Trace, reference: Trace, rtol: float = 1e-5,
         return "relu_missing", message("relu_missing")
     if relu_after_output(student, reference, rtol, atol):
         return "relu_after_output", message("relu_after_output")
+    if any(not close(student.get("out", k), reference.get("out", k), rtol, atol)
+           for k in reference.steps("out") if student.get("out", k) is not None):
+        return misplaced_activation(student, reference, rtol, atol)
     return None

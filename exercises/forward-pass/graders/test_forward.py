@@ -24,7 +24,8 @@ def test_output_shape(student, reference, tol):
 @pytest.mark.points(2)
 def test_relu_between_layers(student, reference, tol):
     """The network is not linear: ReLU sits between fc1 and fc2"""
-    _fail_on(diagnose_forward(student, reference, **tol), STRUCTURE)
+    _fail_on(diagnose_forward(student, reference, **tol),
+             STRUCTURE + ("wrong_activation", "relu_on_input"))
     if is_affine(student):
         checks.fail(message("relu_missing"), "relu_missing")
 
