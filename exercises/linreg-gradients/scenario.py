@@ -1,7 +1,9 @@
 """Drives the submission's gradients() and sgd_step() on the seed-002 line fit, autograd off.
 
 Seed 1 is the article's problem (its X, Y, a = b = 1, lr = 0.1); other seeds draw their own data,
-starting point and learning rate, so copying the public numbers earns nothing.
+starting point and learning rate, so copying the public numbers earns nothing. One more call of
+gradients() is far from the data's scale (a = 1e12), where a difference quotient loses its
+digits (finite differences are not a derivation).
 """
 import torch
 
@@ -12,6 +14,7 @@ ARTICLE_SEED = 1
 ARTICLE_X = [0.2, 0.4, 0.6, 0.8, 1.0, 1.2]
 ARTICLE_Y = [0.18, 0.32, 0.42, 0.48, 0.58, 0.72]
 BATCH = 2
+FAR_A, FAR_B = 1e12, 0.5        # where (L(a + h) - L(a - h)) / 2h is visibly off for h <= 0.01
 EPOCHS = 2
 
 
@@ -46,6 +49,9 @@ def run(ctx):
                 trace.record(key, v, step=i)
             got = probe(f"gradients#{i}", gradients, scalar(a), scalar(b), xb.clone(), yb.clone())
             record_pair(got, "gradients", ("grad_a", "grad_b"), i, as_scalar)
+        # far from the data's scale a difference quotient loses its digits; a formula does not
+        got = probe("gradients#far", gradients, scalar(FAR_A), scalar(FAR_B), x.clone(), y.clone())
+        record_pair(got, "gradients", ("far_grad_a", "far_grad_b"), 0, as_scalar)
         for i, ((a, b), xb, yb) in enumerate(grad_probes[:len(batches)]):
             got = probe(f"sgd_step#{i}", sgd_step, scalar(a), scalar(b), xb.clone(), yb.clone(), lr)
             record_pair(got, "sgd_step", ("step_a", "step_b"), i, as_scalar)

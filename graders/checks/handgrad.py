@@ -35,6 +35,9 @@ MESSAGES = {
     "autograd_watch_off": "Your code switched off part of the grader's autograd watch, so its "
                           "gradients cannot count as derived by hand. Compute the derivatives "
                           "with tensor formulas and leave the interpreter's internals alone.",
+    "finite_differences": "Finite differences, (L(w + h) - L(w - h)) / 2h, approximate the "
+                          "gradient but are not a derivation, so they earn no points here. Apply "
+                          "the chain rule and write the derivative as a formula.",
     "sequential_update": "You update one parameter and then compute the other's gradient with "
                          "the new value. Gradient descent moves both from the same point: compute "
                          "both gradients first, then update both.",
@@ -154,6 +157,31 @@ def assert_by_hand(student) -> None:
             raise Mistake(f"{describe_event(hit)} {tail}", code)
     if student.info.get("autograd_probes"):
         assert_no_autograd("", student)
+
+
+WORK_RATIO = 10   # derived backward passes stay within ~3x the reference's work; differences ~60x
+
+
+def work_ratio(student, reference, prefix: str = "gradients#") -> float | None:
+    """The median, over the calls labelled prefix*, of the torch work (elements produced) of
+    the student's call divided by the reference's on the same call; None when not recorded."""
+    mine, ref = student.info.get("work"), reference.info.get("work")
+    if not isinstance(mine, dict) or not isinstance(ref, dict):
+        return None
+    ratios = sorted(float(mine[k]) / ref[k] for k in ref
+                    if k.startswith(prefix) and isinstance(ref[k], int) and ref[k] > 0
+                    and isinstance(mine.get(k), (int, float)))
+    return ratios[len(ratios) // 2] if ratios else None
+
+
+def assert_not_numerical(student, reference, fn: str = "gradients()") -> None:
+    """Fail (diagnosis finite_differences) when the gradient calls did many times the
+    reference's work: the model evaluated once or twice per weight, not a backward pass."""
+    ratio = work_ratio(student, reference)
+    if ratio is not None and ratio >= WORK_RATIO:
+        raise Mistake(f"Your {fn} does about {ratio:.0f} times the tensor work of a backward pass "
+                      "derived by hand, as if it evaluated the model again for every weight. "
+                      + explain("finite_differences"), "finite_differences")
 
 
 def assert_no_autograd(source: str, student) -> None:

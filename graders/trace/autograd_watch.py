@@ -1,5 +1,6 @@
 """Detects that autograd ran during calls into a derive-by-hand submission, by what the engine
-did (not by which Python name was called), and notes what it saw and where in the trace.
+did (not by which Python name was called), and notes what it saw and where in the trace; also
+counts each call's torch work (graders.trace.work) so graders can spot finite differences.
 
 Layers (see docs/security.md, "Derive-by-hand integrity"): the engine's node counter, a
 saved-tensor hook, a forward-AD tripwire in the dispatcher, the tensors that come back, and an
@@ -7,10 +8,14 @@ audit hook for the means of tampering; each installed piece is checked again aft
 """
 from __future__ import annotations
 
+import _thread
 import sys
+import threading
 import warnings
 
 import torch
+
+from graders.trace.work import WorkCounter
 
 # Captured once, at import (in the zygote, before any student code): later rebinding of these
 # names in torch does not reach the watch.
@@ -36,7 +41,11 @@ TAMPER_EVENTS = {
     "gc.get_referents": "walked the garbage collector's objects (gc.get_referents)",
     "sys.settrace": "installed a tracing function (sys.settrace)",
     "sys.setprofile": "installed a profiling function (sys.setprofile)",
+    "os.fork": "started another process", "os.forkpty": "started another process",
+    "os.posix_spawn": "started another process", "subprocess.Popen": "started another process",
+    "os.system": "started another process",
 }
+THREAD = "started a thread (autograd in another thread is out of the watch's sight)"
 CTYPES_HARMLESS = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes.get_errno",
                    "ctypes.set_errno"}
 
@@ -81,8 +90,10 @@ class Watch:
     runs one call under every layer; `events` lists what was seen, at most once per kind and
     label. `close()` ends the window; the owner writes `events` into the trace."""
 
-    def __init__(self):
+    def __init__(self, count_work: tuple[str, ...] = ("gradients#",)):
+        self.count_work = count_work      # labels whose calls get their torch work counted
         self.events: list[dict] = []
+        self.work: dict[str, int] = {}
         self.label = "import"
         self.active = False
         self._seen: set[tuple[str, str]] = set()
@@ -101,6 +112,8 @@ class Watch:
             self._lib = _Library("aten", "IMPL")
             for key in TRIPWIRE_KEYS:
                 self._lib.impl("_make_dual", self._tripwire, key)
+        self._threads = (_thread.start_new_thread, threading._start_new_thread)
+        _thread.start_new_thread = threading._start_new_thread = self._start_thread
         self.active = True
         return self
 
@@ -109,6 +122,8 @@ class Watch:
         self.active = False
         if _sequence_nr() != self._start:
             self.note("graph", "import")
+        self._check_protected("import")
+        _thread.start_new_thread, threading._start_new_thread = self._threads
         if self._lib is not None:
             self._lib._destroy()
             self._lib = None
@@ -126,6 +141,7 @@ class Watch:
             self.note("tampered", label, detail="saved-tensor hooks disabled")
             torch._C._autograd._saved_tensors_hooks_enable()
             _push_hooks(self._pack, self._unpack)
+        counter = WorkCounter().start() if label.startswith(self.count_work) else None
         try:
             result = fn(*args)
         except RuntimeError as e:
@@ -135,6 +151,10 @@ class Watch:
             raise AutogradSeen("This exercise asks you to derive the gradient yourself; "
                                "torch.func computes it for you, so it is switched off here.") from None
         finally:
+            if counter is not None:
+                if not counter.stop():
+                    self.note("tampered", label, detail="torch-function mode stack changed")
+                self.work[label] = counter.elements
             self._after(label, before, args)
         self._check_tensors(label, result, "returned_graph")
         return result
@@ -156,6 +176,7 @@ class Watch:
         self._start += after - before
         if _grad_enabled():
             _set_grad_enabled(False)
+        self._check_protected(label)
         if not self._tripwire_armed():
             self.note("tampered", label, detail="forward-AD tripwire removed")
         self._check_tensors(label, args, "input_grad")
@@ -174,6 +195,17 @@ class Watch:
     def _note_graph(self, kind: str) -> None:
         if self.active:
             self.note(kind, self.label, line=student_line())
+
+    def _start_thread(self, *args, **kwargs):
+        if self.active:
+            self.note("tampered", self.label, detail=THREAD, line=student_line())
+        return self._threads[0](*args, **kwargs)
+
+    def _check_protected(self, label: str) -> None:
+        for owner, name, original in _PROTECTED:
+            if getattr(owner, name, None) is not original:
+                self.note("tampered", label, detail=f"the grader's {name} was replaced")
+                return
 
     def _tripwire(self, primal, tangent, level):
         if level == SELF_TEST_LEVEL:
@@ -214,6 +246,14 @@ class Watch:
         self.events.append(event)
 
 
+def protect(owner, *names: str) -> None:
+    """Check after every call that owner.name is still the object it is now (the grader's own
+    functions and methods that the watch and the trace depend on)."""
+    for name in names:
+        _PROTECTED.append((owner, name, getattr(owner, name)))
+
+
+_PROTECTED: list[tuple[object, str, object]] = []
 _PROBE = torch.zeros(())
 _WATCHES: list[Watch] = []
 _AUDIT = []
@@ -231,3 +271,8 @@ def _install_audit() -> None:
     if not _AUDIT:
         sys.addaudithook(_audit_hook)
         _AUDIT.append(True)
+
+
+protect(Watch, "call", "close", "note", "_after", "_check_tensors", "_tripwire", "_tripwire_armed",
+        "_check_protected", "_note_graph")
+protect(WorkCounter, "__torch_function__", "start", "stop")

@@ -3,18 +3,19 @@ watched around student calls, and what those calls set off becomes trace notes g
 
 Use `with forbid_autograd():` around every call into the submission and `probe(label, fn, ...)`
 for each call; graders read the info lists `autograd_detected` (what the watch in
-graders.trace.autograd_watch saw, and where), `autograd_blocked`, `autograd_probes`,
-`shape_errors`.
+graders.trace.autograd_watch saw, and where), `work` (elements each call's torch calls produced),
+`autograd_blocked`, `autograd_probes`, `shape_errors`.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib
+import sys
 
 import torch
 
-from graders.trace.autograd_watch import AutogradSeen, Watch
-from graders.trace.recorder import current
+from graders.trace.autograd_watch import AutogradSeen, Watch, protect
+from graders.trace.recorder import Recorder, current
 
 MESSAGE = ("This exercise asks you to derive the gradient yourself; {name}() computes it for you, "
            "so it is switched off here. Write the derivatives as formulas in tensors.")
@@ -61,16 +62,17 @@ def _blocker(name: str):
     return blocked
 
 
-_watches: list[Watch] = []
+_watches: list = []            # the open windows' Watch.call, innermost last
 
 
 @contextlib.contextmanager
-def forbid_autograd():
+def forbid_autograd(count_work: tuple[str, ...] = ("gradients#",)):
     """Within the block, gradient tracking is off, every autograd entry point raises
     AutogradForbidden (after noting its name in the trace info 'autograd_blocked'), and a Watch
-    sees autograd run by any route; its events go to the trace info 'autograd_detected'."""
+    sees autograd run by any route; its events go to the trace info 'autograd_detected', and the
+    torch work of the calls whose label starts with one of count_work to the info 'work'."""
     rec = current()
-    watch = Watch()
+    watch = Watch(count_work)
     saved = []
     for path, attr in AUTOGRAD_ENTRY_POINTS:
         try:
@@ -81,16 +83,18 @@ def forbid_autograd():
             saved.append((owner, attr, getattr(owner, attr)))
             short = "loss.backward" if attr == "backward" and owner is torch.Tensor else f"{path}.{attr}"
             setattr(owner, attr, _blocker(short))
-    _watches.append(watch.open())
+    call, close = watch.open().call, watch.close     # bound now, before any student code
+    _watches.append(call)
     try:
         with torch.no_grad():
             yield
     finally:
-        watch.close()
-        _watches.remove(watch)
+        close()
+        _watches.remove(call)
         for owner, attr, original in reversed(saved):
             setattr(owner, attr, original)
         rec.trace.info["autograd_detected"] = list(watch.events)
+        rec.trace.info["work"] = dict(watch.work)
 
 
 def is_shape_error(e: BaseException) -> bool:
@@ -104,7 +108,7 @@ def probe(label: str, fn, *args):
     shape error is noted in the trace (under 'autograd_probes' / 'shape_errors', with label) and
     gives None; other errors propagate."""
     try:
-        return _watches[-1].call(label, fn, args) if _watches else fn(*args)
+        return _watches[-1](label, fn, args) if _watches else fn(*args)
     except (AutogradForbidden, AutogradSeen):
         current().append("autograd_probes", label)
         return None
@@ -159,3 +163,7 @@ def record_pair(got, fn: str, keys, step: int, convert) -> bool:
     for key, v in zip(keys, values):
         current().record(key, v, step)
     return True
+
+
+protect(sys.modules[__name__], "probe", "record_pair", "as_scalar", "as_tensor", "pair")
+protect(Recorder, "record", "append", "note")

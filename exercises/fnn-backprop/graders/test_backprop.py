@@ -25,6 +25,13 @@ MESSAGES = {
     "sigmoid_of_activation": (
         "Your hidden-layer derivative applies the sigmoid to h, which is already sigmoid(z1): "
         "sigmoid'(z1) = h(1 - h), not sigmoid(h)(1 - sigmoid(h))."),
+    "hidden_derivative_forgotten": (
+        "Going back through the hidden layer you stop at delta2 w2^T: the hidden sigmoid's "
+        "derivative is missing. dC/dz1 = (delta2 w2^T) * h(1 - h), element by element."),
+    "output_derivative_in_hidden": (
+        "Your hidden-layer delta multiplies by y_hat(1 - y_hat), the output layer's sigmoid "
+        "derivative. Each layer uses its own: at the hidden layer it is h(1 - h), with "
+        "h = sigmoid(X w1)."),
     "sign_error": (
         "Your gradient has the opposite sign: the output delta is prediction minus label "
         "(y_hat - y), not label minus prediction."),
@@ -49,13 +56,15 @@ def backprop(X, y, w1, w2, slip=False, hidden="h(1-h)", total=False, x_untranspo
         delta2 = delta2 * y_hat * (1 - y_hat)
     dw2 = h.T @ delta2
     local = {"h(1-h)": h * (1 - h), "z(1-z)": z1 * (1 - z1),
-             "sig(h)": torch.sigmoid(h) * (1 - torch.sigmoid(h))}[hidden]
+             "sig(h)": torch.sigmoid(h) * (1 - torch.sigmoid(h)),
+             "1": torch.ones_like(h), "y(1-y)": y_hat * (1 - y_hat)}[hidden]
     delta1 = (delta2 @ w2.T) * local
     dw1 = (X if x_untransposed else X.T) @ delta1
     return dw1, dw2
 
 
-HIDDEN_CODES = {"z(1-z)": "derivative_of_preactivation", "sig(h)": "sigmoid_of_activation"}
+HIDDEN_CODES = {"z(1-z)": "derivative_of_preactivation", "sig(h)": "sigmoid_of_activation",
+                "1": "hidden_derivative_forgotten", "y(1-y)": "output_derivative_in_hidden"}
 HIDDEN_FORMS = ("h(1-h)", *HIDDEN_CODES)
 
 
@@ -120,8 +129,9 @@ def _diagnose(student, reference, key: str) -> tuple[str | None, str]:
 
 
 # ---- shared guards -----------------------------------------------------------------------------
-def check_ran(student, fn: str) -> None:
+def check_ran(student, reference, fn: str) -> None:
     handgrad.assert_by_hand(student)
+    handgrad.assert_not_numerical(student, reference)
     for err in student.info.get("shape_errors", []):
         if err["probe"].split("#")[0] == fn or fn == "any":
             checks.fail(f"{err['probe'].split('#')[0]}() raised a shape error: {err['error']}. "
@@ -139,7 +149,7 @@ def where(reference, i: int) -> str:
 
 
 def check_gradient(student, reference, tol, key: str, name: str) -> None:
-    check_ran(student, "gradients")
+    check_ran(student, reference, "gradients")
     d = checks.first_divergence(student, reference, key, **tol)
     if d is None:
         return
@@ -187,7 +197,7 @@ def test_hidden_layer_gradient(student, reference, tol):
 @pytest.mark.points(1)
 def test_gd_step(student, reference, tol):
     """gd_step() moves both weights against their gradients"""
-    check_ran(student, "gd_step")
+    check_ran(student, reference, "gd_step")
     d = checks.first_divergence(student, reference, ["step_w1", "step_w2"], **tol)
     if d is None:
         return
@@ -214,7 +224,7 @@ def test_gd_step(student, reference, tol):
 @pytest.mark.points(1)
 def test_training(student, reference, tol):
     """Twenty steps of gradient descent follow the reference"""
-    check_ran(student, "any")
+    check_ran(student, reference, "any")
     if checks.first_divergence(student, reference, ["step_w1", "step_w2"], **tol) is not None:
         code = diagnose(student, reference, "grad_w2")[0] or diagnose(student, reference, "grad_w1")[0]
         hint = "It follows from the problems above: fix those first."

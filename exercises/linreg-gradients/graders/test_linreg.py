@@ -10,6 +10,7 @@ from graders.checks.feedback import fmt
 
 GRAD_KEYS = ("grad_a", "grad_b")
 STEP_KEYS = ("step_a", "step_b")
+FAR_KEYS = ("far_grad_a", "far_grad_b")
 FIXED_LRS = (0.1, 0.01, 0.001, 0.05, 0.2, 0.5, 1.0)
 NAMES = {"grad_a": "dL/da", "grad_b": "dL/db"}
 CHAIN_HINT = ("By the chain rule each residual (a*x_i + b - y_i) is multiplied by x_i for a and "
@@ -32,14 +33,30 @@ def check_returns(student, fn: str) -> None:
                         f"tensors) as a tuple, like `return dL_da, dL_db`.", "bad_return")
 
 
-def check_ran(student) -> None:
-    """No points when autograd ran (by any route) or values are missing because autograd was
-    blocked or shapes did not fit: say so."""
+def check_ran(student, reference, tol) -> None:
+    """No points when autograd ran (by any route), when the gradients are difference quotients,
+    or when values are missing because autograd was blocked or shapes did not fit: say so."""
     handgrad.assert_by_hand(student)
+    handgrad.assert_not_numerical(student, reference)
+    check_far(student, reference, tol)
     for err in student.info.get("shape_errors", []):
         fn = err["probe"].split("#")[0]
         checks.fail(f"{fn} raised a shape error: {err['error']}. x and y are 1-D tensors of the "
                     f"batch's samples; a and b are single numbers.", "shape_error")
+
+
+def check_far(student, reference, tol) -> None:
+    """Right (or within rounding of a quotient) on the ordinary probes but far off at a = 1e12:
+    a difference quotient. Real mistakes are off by a factor on the ordinary probes too."""
+    if checks.first_divergence(student, reference, GRAD_KEYS, rtol=1e-2, atol=1e-3) is not None:
+        return
+    d = checks.first_divergence(student, reference, FAR_KEYS, rtol=0.5, atol=0.0)
+    if d is None or d.yours is None:
+        return
+    name = NAMES[d.key[len("far_"):]]
+    checks.fail(f"At a = 1e12, b = 0.5, on the whole data set, your {name} is {fmt(d.yours)}, "
+                f"expected {fmt(d.expected)}: there a difference quotient loses its digits, a "
+                f"formula does not. " + handgrad.explain("finite_differences"), "finite_differences")
 
 
 def gradient_mistake(student, reference, key: str, tol) -> str | None:
@@ -75,7 +92,7 @@ def test_no_autograd(source, student):
 @pytest.mark.points(4)
 def test_gradients(student, reference, tol):
     """gradients() returns dL/da and dL/db of the batch's mean squared error"""
-    check_ran(student)
+    check_ran(student, reference, tol)
     check_returns(student, "gradients")
     d = checks.first_divergence(student, reference, GRAD_KEYS, **tol)
     if d is None:
@@ -99,7 +116,7 @@ def test_gradients(student, reference, tol):
 @pytest.mark.points(2)
 def test_sgd_step(student, reference, tol):
     """sgd_step() moves a and b against their gradients, both from the same point"""
-    check_ran(student)
+    check_ran(student, reference, tol)
     check_returns(student, "sgd_step")
     d = checks.first_divergence(student, reference, STEP_KEYS, **tol)
     if d is None:
@@ -139,7 +156,7 @@ def test_sgd_step(student, reference, tol):
 @pytest.mark.points(2)
 def test_training(student, reference, tol):
     """Two epochs of SGD with batch size 2 follow the reference"""
-    check_ran(student)
+    check_ran(student, reference, tol)
     check_returns(student, "sgd_step")
     code, hint = None, ("Each call must start from the a and b it is given, and keep no state "
                         "between calls.")
