@@ -118,5 +118,20 @@ def test_popping_the_watch_hooks_is_tampering():
     assert [e["kind"] for e in events] == ["tampered"]
 
 
+def test_a_thread_is_seen_although_its_graph_is_not():
+    import threading
+
+    def in_thread(a, x):
+        box = []
+        t = threading.Thread(target=lambda: box.append(engine_backward(a, x)))
+        t.start()
+        t.join()
+        return box[0][0]
+    got, events = watched(in_thread, torch.ones(3), torch.arange(3.0))
+    assert torch.equal(got, torch.arange(3.0))          # autograd did run, in the other thread
+    assert [e["kind"] for e in events] == ["tampered"]
+    assert "thread" in events[0]["how"]
+
+
 def test_forward_ad_works_again_after_the_window():
     assert torch.equal(dual_numbers(torch.ones(3), torch.arange(3.0)), torch.tensor(3.0))
