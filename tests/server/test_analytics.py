@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.server.conftest import COURSE, EXERCISE, gen_user, login
 from tests.server.courseops import DUE, api_client, submit_at
 
@@ -25,7 +27,8 @@ def class_of_three(dbs):
     return bad
 
 
-def test_exercise_stats_through_the_api(app, dbs):
+@pytest.mark.both_databases
+def test_exercise_stats_through_the_api(app, dbs, backend):
     class_of_three(dbs)
     prof = gen_user(dbs, "prof@example.org", role="instructor")
     r = api_client(app, dbs, prof)("GET", f"/api/v1/courses/{COURSE}/exercises/{EXERCISE}/stats")
@@ -52,7 +55,8 @@ def test_diagnosis_bars_lead_to_the_submissions(app, dbs):
     assert shown == set(bad[:2]) and "diagnosis: <b>gradients_accumulate</b>" in listing
 
 
-def test_course_ranks_exercises_by_stuck_students(app, dbs):
+@pytest.mark.both_databases
+def test_course_ranks_exercises_by_stuck_students(app, dbs, backend):
     class_of_three(dbs)
     gen_user(dbs, "prof@example.org", role="instructor")
     client = app.test_client()

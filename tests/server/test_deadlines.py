@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -33,7 +34,8 @@ def test_rules_at_the_edges(dbs):
     assert d.factor(DUE) == 1.0 and d.factor(LATE_UNTIL) == 0.8
 
 
-def test_exactly_at_due_is_on_time_and_a_second_later_is_penalized(dbs):
+@pytest.mark.both_databases
+def test_exactly_at_due_is_on_time_and_a_second_later_is_penalized(dbs, backend):
     set_schedule(dbs)
     ada, bob, cy = (gen_user(dbs, f"{n}@example.org") for n in ("ada", "bob", "cy"))
     submit_at(dbs, ada, DUE, 10.0)
@@ -96,7 +98,8 @@ def test_due_date_in_the_future_shows_a_countdown(app, dbs):
     assert f'datetime="{(now + timedelta(days=2)).isoformat()}Z"' in html
 
 
-def test_an_extension_moves_due_and_the_late_window(app, dbs):
+@pytest.mark.both_databases
+def test_an_extension_moves_due_and_the_late_window(app, dbs, backend):
     set_schedule(dbs)
     ada = gen_user(dbs, "ada@example.org")
     prof = gen_user(dbs, "prof@example.org", role="instructor")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import select
 
 from server.models import Course, Enrollment, User
@@ -58,7 +59,8 @@ def test_rotate_join_code(app, dbs):
     assert new != old and f"New join code: {new}" in client.get(r.headers["Location"]).get_data(as_text=True)
 
 
-def test_roster_import_all_or_nothing(app, dbs):
+@pytest.mark.both_databases
+def test_roster_import_all_or_nothing(app, dbs, backend):
     client = prof_client(app, dbs)
     gen_user(dbs, "old@example.org", role=None)
     bad = "email,role,password\nann@example.org,student,\nbad-address,student,\nold@example.org,teacher,\nann@example.org,,\n"

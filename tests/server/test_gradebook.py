@@ -7,6 +7,7 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -26,7 +27,8 @@ def book(dbs):
     return gradebook.build(dbs, dbs.scalar(select(Course).where(Course.slug == COURSE)))
 
 
-def test_best_and_last_policies(dbs):
+@pytest.mark.both_databases
+def test_best_and_last_policies(dbs, backend):
     ada = gen_user(dbs, "ada@example.org")
     submit_at(dbs, ada, DUE - 3 * HOUR, 4.0)
     best = submit_at(dbs, ada, DUE - 2 * HOUR, 9.0)
@@ -39,7 +41,8 @@ def test_best_and_last_policies(dbs):
     assert (c.submission_id, c.score) == (last, 6.0)
 
 
-def test_best_compares_scores_after_the_penalty(dbs):
+@pytest.mark.both_databases
+def test_best_compares_scores_after_the_penalty(dbs, backend):
     set_schedule(dbs, penalty=0.5)
     ada = gen_user(dbs, "ada@example.org")
     on_time = submit_at(dbs, ada, DUE, 6.0)
@@ -92,7 +95,8 @@ def test_wide_and_long_csv(app, dbs):
     assert api("GET", f"/api/v1/courses/{COURSE}/grades?format=xls").status_code == 400
 
 
-def test_grades_json_through_the_api(app, dbs):
+@pytest.mark.both_databases
+def test_grades_json_through_the_api(app, dbs, backend):
     set_schedule(dbs)
     ada = gen_user(dbs, "ada@example.org")
     prof = gen_user(dbs, "prof@example.org", role="instructor")

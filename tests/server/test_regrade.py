@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from graders import results
@@ -33,7 +34,8 @@ def setup(app, dbs):
     return ada, bob, prof, a, b, api_client(app, dbs, prof)
 
 
-def test_regrade_keeps_history_and_runs_behind_live_submissions(app, dbs):
+@pytest.mark.both_databases
+def test_regrade_keeps_history_and_runs_behind_live_submissions(app, dbs, backend):
     ada, bob, prof, a, b, api = setup(app, dbs)
     submit_at(dbs, ada, DUE - 2 * HOUR, 2.0)             # not counted (best is 8)
     r = api("POST", f"/api/v1/courses/{COURSE}/regrade", json={"exercise": EXERCISE})
@@ -56,7 +58,8 @@ def test_regrade_keeps_history_and_runs_behind_live_submissions(app, dbs):
     assert "Earlier results" in html and "8 / 10" in html and "10 / 10" in html
 
 
-def test_default_keeps_the_higher_score_and_the_page_says_who_changed(app, dbs):
+@pytest.mark.both_databases
+def test_default_keeps_the_higher_score_and_the_page_says_who_changed(app, dbs, backend):
     ada, bob, prof, a, b, api = setup(app, dbs)
     api("POST", f"/api/v1/courses/{COURSE}/regrade", json={"exercise": EXERCISE})
     grade_next(dbs, 3.0)                                 # ada: 8 -> 3, kept at 8
