@@ -35,7 +35,8 @@ def run(ctx):
         trace.record(f"param/{name}", w)
     layers.watch_calls({"fc1": fc1, "fc2": fc2})
 
-    sizes = BATCHES if ctx.seed == 0 else (*(int(v) for v in torch.randint(2, 13, (2,), generator=g)), 1)
+    drawn = [int(v) for v in torch.randint(2, 13, (2,), generator=g)]
+    sizes = BATCHES if ctx.seed == 0 else (*drawn, 1)
     inputs = [torch.randn(b, 10, generator=g) * 1.5 for b in sizes]
     a, b = (torch.randn(PROBE, 10, generator=g) * 2 for _ in range(2))
     probes = {"a": a, "b": b, "sum": a + b, "zero": torch.zeros(PROBE, 10)}

@@ -58,7 +58,8 @@ def prediction_kind(pred, logits, rtol: float = 1e-4, atol: float = 1e-6) -> str
         return "double_sigmoid"
     if p.dim() == 2 and p.shape[1] == 1:
         ones = bool((p == 1).all())
-        if (ones and bool((z < 0).any())) or (p.shape[0] > 1 and close(p, torch.softmax(z, 0), rtol, atol)):
+        over_batch = p.shape[0] > 1 and close(p, torch.softmax(z, 0), rtol, atol)
+        if (ones and bool((z < 0).any())) or over_batch:
             return "softmax"
     if bool(((p == 0) | (p == 1)).all()):
         return "labels"

@@ -44,14 +44,22 @@ def test_corpus_verdict(path: Path, grader):
         assert result.score == 0
 
 
+MIN_CORRECT = MIN_MISTAKES = 8
+# exercises whose corpus is still being brought up to the minimum (they need 3 and 3 meanwhile)
+CATCHING_UP = {"linreg-gradients", "fnn-backprop"}
+
+
 def test_every_exercise_has_a_corpus():
     slugs = [p.parent.name for p in EXERCISES.glob("*/exercise.toml")]
     for slug in slugs:
         files = list((CORPUS / slug).glob("*.py"))
         full = [f for f in files if f.read_text().startswith("# expect: full")]
         bad = [f for f in files if f.read_text().startswith("# expect: mistake")]
-        assert len(full) >= 3, f"{slug}: needs at least 3 also-correct variants, has {len(full)}"
-        assert len(bad) >= 3, f"{slug}: needs at least 3 known mistakes, has {len(bad)}"
+        need_full, need_bad = (3, 3) if slug in CATCHING_UP else (MIN_CORRECT, MIN_MISTAKES)
+        assert len(full) >= need_full, \
+            f"{slug}: needs at least {need_full} also-correct variants, has {len(full)}"
+        assert len(bad) >= need_bad, \
+            f"{slug}: needs at least {need_bad} known mistakes, has {len(bad)}"
 
 
 @pytest.mark.parametrize("slug, path", [
@@ -62,5 +70,6 @@ def test_step_that_never_moves_the_parameters_loses_the_update_points(slug, path
     result = grader.grade(Exercise.load(EXERCISES / slug), (CORPUS / path).read_bytes(),
                           seeds="all")
     update = [t for t in result.tests if t.name.startswith("optimizer.step()")]
-    assert update and all(t.status == "failed" for t in update), [(t.name, t.status) for t in update]
+    assert update, [t.name for t in result.tests]
+    assert all(t.status == "failed" for t in update), [(t.name, t.status) for t in update]
     assert all(t.diagnosis == "step_before_backward" for t in update)

@@ -22,8 +22,8 @@ def softmax_message(p, when: str) -> str:
 
 
 def summed_loss_message(loss, logits, target, what: str) -> str:
-    n = logits.numel()
-    return (f"{what} is {fmt(loss)}, {n} times the expected {fmt(bce_with_logits(logits, target))}: "
+    n, mean = logits.numel(), bce_with_logits(logits, target)
+    return (f"{what} is {fmt(loss)}, {n} times the expected {fmt(mean)}: "
             f"reduction=\"sum\" adds up the {n} examples' losses instead of averaging them, so the "
             f"gradient (and the step) grows with the batch size. Keep the default "
             f"reduction=\"mean\": nn.BCEWithLogitsLoss().")

@@ -37,7 +37,8 @@ def test_output_matches_reference(student, reference, tol):
     for k in reference.steps("out"):
         got, want = student.get("out", k), reference.get("out", k)
         if not checks.close(got, want, **tol):
-            checks.fail(f"For a batch of {want.shape[0]} examples your output is {checks.fmt(got)}, "
+            checks.fail(f"For a batch of {checks.plural(want.shape[0], 'example')} your output "
+                        f"is {checks.fmt(got)}, "
                         f"expected {checks.fmt(want)}. {HINT}")
     checks.assert_close(student, reference, reference.prefixed("probe/"), what="Your output",
                         hint=HINT, **tol)

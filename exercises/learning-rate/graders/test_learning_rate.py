@@ -63,8 +63,8 @@ def _outcome(student, reference):
     k = curves.first_nonfinite(curve, overflow=FLOAT32_MAX)
     if k is not None:
         before = f" (one step earlier it was {checks.fmt(curve[k - 1])})" if k else ""
-        return (f"Your loss overflowed to inf or NaN after {k} steps{before}. With learning "
-                f"rate {lr} each update jumps past the minimum by more than it corrects, so the "
+        return (f"Your loss overflowed to inf or NaN after {checks.plural(k, 'step')}{before}. "
+                f"With learning rate {lr} each update jumps past the minimum by more than it corrects, so the "
                 f"error grows at every step. Try a learning rate 10 times smaller.", "nonfinite")
     k = curves.first_rise(curve)
     if k is not None:
@@ -80,8 +80,8 @@ def _outcome(student, reference):
 def _too_slow(curve, lr: float, x):
     """(message, diagnosis) for a loss that never rises yet stays above THRESHOLD: the rate is
     too small, or so large that the steepest direction bounces from side to side."""
-    where = (f"After {len(curve) - 1} steps your loss is {checks.fmt(curve[-1])}, still above "
-             f"{THRESHOLD}")
+    where = (f"After {checks.plural(len(curve) - 1, 'step')} your loss is "
+             f"{checks.fmt(curve[-1])}, still above {THRESHOLD}")
     curvatures = curves.linear_mse_curvatures(x)
     _, factor = curves.slowest_direction(lr, curvatures)
     if factor < 0:
@@ -107,8 +107,9 @@ def test_loop_is_sound(student, reference):
         checks.fail(*mistake)
     steps, expected = student.info.get("step_calls", 0), reference.info["step_calls"]
     if steps != expected:
-        checks.fail(f"train called optimizer.step() {steps} times; it must take exactly `steps` "
-                    f"({expected}) steps, one per pass through the loop.", "wrong_step_count")
+        checks.fail(f"train called optimizer.step() {checks.plural(steps, 'time')}; it must "
+                    f"take exactly `steps` ({expected}) steps, one per pass through the loop.",
+                    "wrong_step_count")
 
 
 @pytest.mark.points(2)

@@ -47,7 +47,8 @@ def test_training_matches_reference(student, reference, tol):
     batches.assert_batches(student, reference, reference.info["epochs"],
                            reference.info["batch_size"])
     if student.info.get("step_calls", 0) != reference.info.get("step_calls", 0):
-        checks.fail(f"Your loop called optimizer.step() {student.info.get('step_calls', 0)} times; "
+        checks.fail(f"Your loop called optimizer.step() "
+                    f"{checks.plural(student.info.get('step_calls', 0), 'time')}; "
                     f"expected {reference.info['step_calls']} ({reference.info['batches_per_epoch']} "
                     f"batches per epoch). Run every epoch over every batch, one step per batch.",
                     "wrong_step_count")
