@@ -45,8 +45,6 @@ def test_corpus_verdict(path: Path, grader):
 
 
 MIN_CORRECT = MIN_MISTAKES = 8
-# exercises whose corpus is still being brought up to the minimum (they need 3 and 3 meanwhile)
-CATCHING_UP = {"linreg-gradients", "fnn-backprop"}
 
 
 def test_every_exercise_has_a_corpus():
@@ -55,11 +53,10 @@ def test_every_exercise_has_a_corpus():
         files = list((CORPUS / slug).glob("*.py"))
         full = [f for f in files if f.read_text().startswith("# expect: full")]
         bad = [f for f in files if f.read_text().startswith("# expect: mistake")]
-        need_full, need_bad = (3, 3) if slug in CATCHING_UP else (MIN_CORRECT, MIN_MISTAKES)
-        assert len(full) >= need_full, \
-            f"{slug}: needs at least {need_full} also-correct variants, has {len(full)}"
-        assert len(bad) >= need_bad, \
-            f"{slug}: needs at least {need_bad} known mistakes, has {len(bad)}"
+        assert len(full) >= MIN_CORRECT, \
+            f"{slug}: needs at least {MIN_CORRECT} also-correct variants, has {len(full)}"
+        assert len(bad) >= MIN_MISTAKES, \
+            f"{slug}: needs at least {MIN_MISTAKES} known mistakes, has {len(bad)}"
 
 
 @pytest.mark.parametrize("slug, path", [
