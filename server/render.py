@@ -1,5 +1,6 @@
 """Exercise prompts: Markdown to sanitized HTML, with $math$ and $$math$$ kept intact for KaTeX
-(rendered in the browser from the vendored copy). Code spans, fences and link targets are left alone.
+(rendered in the browser from the vendored copy). Code spans, fences and link targets stay as
+they are.
 
 Math is an inline pattern of the Markdown parser itself (no text placeholders a prompt could
 collide with), and every tag and attribute of the result passes the nh3 allow-list.
@@ -60,8 +61,8 @@ def render_prompt(text: str) -> Markup:
     `<span class="math">` / `<span class="math display">` holding the escaped TeX."""
     body = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists",
                                                MathExtension()])
-    clean = nh3.clean(body, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                      link_rel="noopener noreferrer")
+    clean = nh3.clean(body, tags=TAGS, attributes=ATTRIBUTES,
+                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
     # a wide table scrolls in its own box, not the page (nh3 escapes any "<" that is not a tag)
     clean = (clean.replace("<table>", '<div class="scroll" tabindex="0" role="region" '
                                       'aria-label="Table">\n<table>')

@@ -27,7 +27,7 @@ class SignedIn(UserMixin):
 
 def _load(session_id: str) -> SignedIn | None:
     uid, _, version = session_id.partition(":")
-    if not (session_id.isascii() and uid.isdigit() and version.isdigit()) or len(session_id) > 40:
+    if not (session_id.isascii() and uid.isdigit() and version.isdigit()) or len(uid) > 10:
         return None
     user = db().get(User, int(uid))
     if user is None or (user.session_version or 0) != int(version):
