@@ -45,7 +45,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DataError)
     def out_of_range(e):
         """A number too large for the database (an id from a query string) names no row."""
-        if isinstance(e, DataError) and type(e.orig).__name__ != "NumericValueOutOfRange":
+        too_large = ("SQLite INTEGER" in str(e) if isinstance(e, OverflowError)
+                     else type(e.orig).__name__ == "NumericValueOutOfRange")
+        if not too_large:
             raise e
         return http_error(NotFound())
 

@@ -95,3 +95,15 @@ def test_gunicorn_does_not_name_itself(instance):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_number_too_large_for_the_database_is_not_found_wherever_it_comes_from(instance):
+    """Routes that read an id from the query string get 404 from the error handler, not a 500."""
+    from server.models import User
+    from server.web import db
+
+    app = make_app(instance)
+    app.add_url_rule("/probe", "probe", lambda: str(db().get(User, 2**70)))
+    r = app.test_client().get("/probe")
+    assert r.status_code == 404 and "Not found" in r.get_data(as_text=True)
+    app.extensions["tracegrade.db"].dispose()
