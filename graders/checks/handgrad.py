@@ -8,6 +8,7 @@ student)` before any test of gradients or training (the run: what the autograd w
 from __future__ import annotations
 
 import ast
+import functools
 
 import torch
 
@@ -67,7 +68,8 @@ def _dotted(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def autograd_uses(source: str) -> list[tuple[int, str]]:
+@functools.lru_cache(maxsize=8)
+def autograd_uses(source: str) -> tuple[tuple[int, str], ...]:
     """(line, what) for each place the source asks autograd for a gradient: `.backward()`,
     `torch.autograd`, `torch.func`/functorch, `requires_grad_()` or `requires_grad=True`, and
     names reached without writing them (see graders.checks.source.hidden_names).
@@ -105,7 +107,7 @@ def autograd_uses(source: str) -> list[tuple[int, str]]:
                 for a in n.names:
                     if a.name in ("autograd", "func"):
                         found.add((n.lineno, f"torch.{a.name}"))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def _calls_own(call: ast.Call) -> bool:
@@ -190,7 +192,7 @@ def assert_no_autograd(source: str, student) -> None:
     if uses:
         line, what = uses[0]
         more = f" (and {len(uses) - 1} more place{'s' if len(uses) > 2 else ''})" if len(uses) > 1 else ""
-        if (line, what) in set(hidden_names(source)):
+        if (line, what) in hidden_names(source):
             raise Mistake(f"Line {line} uses {what}{more}. " + HIDDEN, "uses_autograd")
         raise Mistake(f"Line {line} uses {what}{more}. " + WHY.format(what=_what(what)), "uses_autograd")
     if watch_events(student):

@@ -5,6 +5,7 @@ Used by graders that must tell, say, whether autograd was called where gradients
 from __future__ import annotations
 
 import ast
+import functools
 
 
 def _tree(source: str) -> ast.AST | None:
@@ -80,7 +81,8 @@ def _mentions_autograd(text: str) -> bool:
         text.startswith(("torch.autograd", "torch.func", "torch._C", "torch._functorch", "functorch"))
 
 
-def hidden_names(source: str) -> list[tuple[int, str]]:
+@functools.lru_cache(maxsize=8)
+def hidden_names(source: str) -> tuple[tuple[int, str], ...]:
     """(line, what) for each place that reaches a name without writing it: getattr/setattr,
     __import__, importlib.import_module/reload, exec/eval/compile with a name or code built at
     run time (or an autograd name in a string), and imports that reach into the interpreter or
@@ -121,4 +123,4 @@ def hidden_names(source: str) -> list[tuple[int, str]]:
                     found.add((n.lineno, f"import {m} ({REACH_IN[m.split('.')[0]]})"))
                 elif m in ("importlib", "builtins") or m.startswith("importlib."):
                     found.add((n.lineno, f"import {m}"))
-    return sorted(found)
+    return tuple(sorted(found))
