@@ -8,6 +8,7 @@
   var hint = document.getElementById("editor-hint");
   var editor = null;
   var busy = false;
+  var focusResult = false;     // set by a submit on this page: its result takes focus when graded
 
   function pending(el) {
     var s = el.getAttribute("data-status");
@@ -41,7 +42,7 @@
           el.replaceWith(fresh);
           if (pending(fresh)) { poll(fresh, started); return; }
           refreshHistory();
-          if (form) { fresh.focus(); }   // grading ended: the result is where the reader goes next
+          if (focusResult) { focusResult = false; fresh.focus(); }   // where the reader goes next
         })
         .catch(function () { poll(el, started - 20000); });
     }, delay);
@@ -83,6 +84,7 @@
       p.textContent = "Submission #" + res.body.id + " is queued…";
       el.appendChild(p);
       slot.replaceChildren(el);
+      focusResult = true;
       form.querySelector("input[type=file]").value = "";
       refreshHistory();
       poll(el, Date.now());
