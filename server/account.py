@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from server import sessions
+from server import lockout, sessions
 from server.models import ApiToken
 from server.passwords import password_problem, set_password
 from server.security import check_password, new_api_token
@@ -34,7 +34,9 @@ def account():
 def change_password():
     user = current_user()
     new = request.form.get("new_password", "")
+    lockout.check_login(user.email)           # guessing it here is slowed down as at login
     if not check_password(user.password_hash, request.form.get("current_password", "")):
+        lockout.login_failed(user.email)
         flash("Your current password is not right. Type it again.", "error")
         return _page(400)
     problem = password_problem(new, user.email)

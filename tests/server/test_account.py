@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from server.models import ApiToken
-from tests.server.conftest import COURSE, PASSWORD, csrf, gen_token, gen_user, login
+from tests.server.conftest import COURSE, PASSWORD, csrf, gen_token, gen_user, login, make_app
 from tests.server.test_auth import saved_cookie, with_cookie
 
 NEW = "a much longer passphrase"
@@ -80,3 +80,15 @@ def test_nobody_revokes_another_users_token(app, dbs):
 def test_the_account_page_needs_a_login(app):
     r = app.test_client().get("/account")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_guessing_the_current_password_is_slowed_down_as_at_login(instance):
+    app = make_app(instance, LOGIN_LOCKOUT=(2, 30, 900))
+    with app.extensions["tracegrade.db"].sessions() as s:
+        gen_user(s, "ada@example.org")
+    client = app.test_client()
+    login(client, "ada@example.org")
+    codes = [change(client, f"guess {i}", NEW).status_code for i in range(3)]
+    assert codes == [400, 400, 429]
+    assert change(client, PASSWORD, NEW).status_code == 429
+    app.extensions["tracegrade.db"].dispose()
