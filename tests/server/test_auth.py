@@ -192,3 +192,13 @@ def test_the_login_page_follows_a_path_on_this_site(app, dbs):
     r = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD,
                                     "next": f"/c/{COURSE}/{EXERCISE}?tab=1", "csrf_token": csrf(client)})
     assert r.headers["Location"] == f"/c/{COURSE}/{EXERCISE}?tab=1"
+
+
+def test_the_cli_applies_the_same_email_and_password_rules(instance):
+    _load_plugins()
+    for email, password, says in (("<b>@example.org", "a long passphrase", "valid email"),
+                                  ("ada@example.org", "password123", "common"),
+                                  ("ada@example.org", "ada@example.org", "email")):
+        r = CliRunner().invoke(cli, ["users", "create", email, "--password", password,
+                                     "--instance", str(instance)])
+        assert r.exit_code == 2 and says in r.output, r.output

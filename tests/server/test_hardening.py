@@ -107,3 +107,13 @@ def test_a_number_too_large_for_the_database_is_not_found_wherever_it_comes_from
     r = app.test_client().get("/probe")
     assert r.status_code == 404 and "Not found" in r.get_data(as_text=True)
     app.extensions["tracegrade.db"].dispose()
+
+
+def test_trusted_proxies_come_from_the_environment(monkeypatch, tmp_path):
+    from server.config import settings
+
+    monkeypatch.setenv("TRACEGRADE_TRUSTED_PROXIES", "2")
+    assert settings(tmp_path)["TRUSTED_PROXIES"] == 2
+    monkeypatch.setenv("TRACEGRADE_TRUSTED_PROXIES", "yes")
+    with pytest.raises(ValueError, match="number of proxies"):
+        settings(tmp_path)
