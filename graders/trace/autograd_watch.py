@@ -52,8 +52,8 @@ CTYPES_HARMLESS = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctyp
 HOW = {
     "graph": "autograd recorded a computation graph (tensors that require grad, in grad mode)",
     "forward_ad": "forward-mode autograd (dual numbers, torch.func.jvp/jacfwd) was started",
-    "returned_graph": "a returned tensor carries an autograd graph (grad_fn or requires_grad)",
-    "input_grad": "a tensor the exercise passed in got requires_grad or a .grad",
+    "returned_graph": "a returned tensor carries an autograd graph (a grad_fn)",
+    "input_grad": "a tensor the exercise passed in got a .grad",
     "tampered": "something switched off part of the autograd watch",
 }
 
@@ -183,9 +183,9 @@ class Watch:
         self.label = "import"
 
     def _check_tensors(self, label: str, value, kind: str, depth: int = 0) -> None:
-        if isinstance(value, _Tensor):
-            if value.requires_grad or value.grad_fn is not None or (
-                    kind == "input_grad" and value.is_leaf and value.grad is not None):
+        if isinstance(value, _Tensor):     # a graph, or a gradient: not a flag set in passing
+            if value.grad_fn is not None if kind == "returned_graph" else (
+                    value.is_leaf and value.grad is not None):
                 self.note(kind, label)
         elif isinstance(value, (tuple, list)) and depth < 2:
             for v in value[:8]:
