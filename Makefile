@@ -6,10 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: setup run test bench check clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) install --quiet --disable-pip-version-check torch==2.13.0
-	$(PIP) install --quiet --disable-pip-version-check -e '.[dev]'
+$(STAMP): pyproject.toml scripts/install.sh
+	VENV=$(VENV) EXTRAS=dev scripts/install.sh
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -73,8 +73,11 @@ def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS) -> Cla
     """Atomically move the next queued submission to `running` for this worker, or None: the
     oldest live one, else the oldest regrade."""
     for _ in range(5):
+        # PostgreSQL: rows another worker is claiming are skipped, not waited on (SQLite
+        # renders no FOR UPDATE; its writers take turns on the database lock)
         oldest = db.scalar(select(Submission.id).where(Submission.status == "queued")
-                           .order_by(Submission.priority, Submission.id).limit(1))
+                           .order_by(Submission.priority, Submission.id).limit(1)
+                           .with_for_update(skip_locked=True))
         if oldest is None:
             db.rollback()
             return None

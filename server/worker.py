@@ -59,6 +59,7 @@ class Worker:
         self._exercises: dict[int, graders.Exercise] = {}
         self._next_sweep = 0.0
         self._next_beat = 0.0
+        self._orphaned = False        # an outage interrupted a claim: give it back when we can
 
     def run(self, grader: Grader, once: bool = False, max_jobs: int | None = None) -> int:
         """Grade until stopped (or, with once, until the queue is empty). Returns jobs done."""
@@ -80,6 +81,8 @@ class Worker:
                     self._beat()
                     self._sweep()
                     with self.db.sessions() as s:
+                        if self._orphaned and queue.recover_worker(s, self.name) >= 0:
+                            self._orphaned = False
                         c = queue.claim(s, self.name)
                     outage = 0.0
                 except DBAPIError as e:
@@ -98,7 +101,15 @@ class Worker:
                     else:
                         listener.wait(self.poll_seconds)
                     continue
-                self._grade(grader, c)
+                try:
+                    self._grade(grader, c)
+                except DBAPIError as e:
+                    if not is_unavailable(e):
+                        raise
+                    log.warning("database unavailable while grading submission %d: %s",
+                                c.submission_id, str(e.orig).strip().splitlines()[0][:200])
+                    self._orphaned = True
+                    continue
                 done += 1
         finally:
             if listener is not None:
@@ -162,11 +173,26 @@ class Worker:
             raise
         finally:
             beat.stop()
-        with self.db.sessions() as s:
-            stored = queue.store_result(s, c, result, self.output_cap)
+        stored = self._store(c, result)
         log.info("submission %d: %s %.4g/%.4g in %.2f s%s", c.submission_id, result.verdict.value,
                  result.score, result.max_score, time.monotonic() - t0,
                  "" if stored else " (claim lost; result discarded)")
+
+    def _store(self, c: queue.Claim, result) -> bool:
+        """Store the result, retrying while the database is away (for as long as the lease would
+        have kept the claim; a claim lost meanwhile makes the store a no-op)."""
+        deadline, delay = time.monotonic() + 2 * queue.LEASE_SECONDS, 1.0
+        while True:
+            try:
+                with self.db.sessions() as s:
+                    return queue.store_result(s, c, result, self.output_cap)
+            except DBAPIError as e:
+                if not is_unavailable(e) or time.monotonic() + delay > deadline:
+                    raise
+                log.warning("database unavailable; storing submission %d again in %.0f s",
+                            c.submission_id, delay)
+                time.sleep(delay)
+                delay = min(30.0, delay * 2)
 
     def _exercise(self, version) -> graders.Exercise:
         if version.id not in self._exercises:

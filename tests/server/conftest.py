@@ -1,5 +1,6 @@
 """Fixtures of the server tests: a fresh app and SQLite database per test (copied from one
 migrated, synced template instance), row factories, a logged-in client, and a live worker.
+Modules marked `both_databases` run each test on SQLite and on PostgreSQL (tests/server/pg.py).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from server.models import ApiToken, Course, Enrollment, Submission, User
 from server.security import hash_password, new_api_token
 from tests.conftest import EXERCISES
 from tests.server.live import LiveWorker
+from tests.server.pg import PostgresTemplate, postgres_admin_url
 
 COURSE = "backprop"
 EXERCISE = "one-training-step"
@@ -50,6 +52,34 @@ def template_instance(tmp_path_factory) -> Path:
     return instance
 
 
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("both_databases") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def backend(request) -> str:
+    """The database the test runs on: "sqlite" unless the module is marked both_databases."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def pg_template(template_instance, tmp_path_factory):
+    """A PostgreSQL database migrated and synced like template_instance (skips without one)."""
+    template = PostgresTemplate(postgres_admin_url(), tmp_path_factory.mktemp("pg-template"))
+    template.build(lambda url, instance: _prepare(url, instance))
+    yield template
+    template.drop()
+
+
+def _prepare(url: str, instance: Path) -> None:
+    upgrade(url)
+    db = Database(url)
+    with db.session() as s:
+        sync_course(s, write_course(instance.parent / "course"), instance)
+    db.dispose()
+
+
 def make_app(instance: Path, **overrides):
     config = {"INSTANCE": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'tracegrade.sqlite'}",
               "SECRET_KEY": "test-secret", "TESTING": True, "SESSION_COOKIE_SECURE": False}
@@ -58,15 +88,29 @@ def make_app(instance: Path, **overrides):
 
 
 @pytest.fixture
-def instance(template_instance, tmp_path) -> Path:
+def database_url(backend, request, tmp_path):
+    """The test's own database URL (SQLite: the instance's file; PostgreSQL: a fresh copy of
+    the template database, dropped afterwards)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'instance' / 'tracegrade.sqlite'}"
+        return
+    template = request.getfixturevalue("pg_template")
+    url = template.copy()
+    yield url
+    template.drop_copy(url)
+
+
+@pytest.fixture
+def instance(template_instance, tmp_path, backend, request) -> Path:
     dest = tmp_path / "instance"
-    shutil.copytree(template_instance, dest, symlinks=True)
+    source = template_instance if backend == "sqlite" else request.getfixturevalue("pg_template").instance
+    shutil.copytree(source, dest, symlinks=True)
     return dest
 
 
 @pytest.fixture
-def app(instance):
-    app = make_app(instance)
+def app(instance, database_url):
+    app = make_app(instance, DATABASE_URL=database_url)
     yield app
     app.extensions["tracegrade.db"].dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from graders import results
@@ -12,6 +13,7 @@ from server.db import utcnow
 from server.models import Exercise, Submission, TestResult
 from tests.server.conftest import gen_user
 
+pytestmark = pytest.mark.both_databases      # on SQLite and on PostgreSQL (tests/server/conftest.py)
 CODE = "def train_step(model, x, y, loss_fn, optimizer):\n    return 0.0\n"
 
 
