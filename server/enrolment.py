@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.models import ROLES, Course, Enrollment, User
-from server.passwords import email_problem, end_sessions, password_problem, set_password
+from server.passwords import email_problem, password_problem, set_password
 from server.security import hash_password, new_join_code
 
 MAX_ROSTER_ROWS = 5000
@@ -114,8 +114,7 @@ def reset_password(db: Session, course: Course, user_id: int) -> tuple[User, str
         raise EnrolmentError("Only a student's password can be reset here; instructors reset "
                              "their own on their account page.")
     temp = temporary_password()
-    set_password(e.user, temp)
-    end_sessions(e.user)
+    set_password(e.user, temp)         # also ends every session of theirs
     db.flush()
     return e.user, temp
 

@@ -93,6 +93,7 @@ def test_reset_a_students_password(app, dbs):
     html = r.get_data(as_text=True)
     temp = html.split("Temporary password for ada@example.org: <code>")[1].split("</code>")[0]
     assert len(temp) >= 12
+    assert other.get(f"/c/{COURSE}").status_code == 302        # their open session has ended
     assert login(app.test_client(), "ada@example.org", PASSWORD).status_code != 302   # old one refused
     fresh = app.test_client()
     assert login(fresh, "ada@example.org", temp).status_code == 302
