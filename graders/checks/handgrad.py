@@ -127,7 +127,8 @@ def _false_arg(call: ast.Call) -> bool:
 
 
 CALLS = {"gradients": "gradients()", "sgd_step": "sgd_step()", "gd_step": "gd_step()",
-         "train": "the training loop's calls of your step function", "import": "the import of your file"}
+         "train": "the training loop's calls of your step function",
+         "outside": "the import of your file (or the use of what your functions returned)"}
 
 
 def watch_events(student) -> list[dict]:

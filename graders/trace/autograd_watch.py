@@ -30,6 +30,7 @@ _Tensor = torch.Tensor
 _Library = torch.library.Library
 
 MAX_EVENTS = 20
+OUTSIDE = "outside"                   # the label of what happens in the window between calls
 TRIPWIRE_KEYS = ("AutogradCPU", "ADInplaceOrView")   # forward AD cannot start below both
 SELF_TEST_LEVEL = -7_340_033          # a level no forward-AD call can use: the watch's own check
 
@@ -46,6 +47,8 @@ TAMPER_EVENTS = {
     "os.system": "started another process",
 }
 THREAD = "started a thread (autograd in another thread is out of the watch's sight)"
+THREAD_STARTERS = ((_thread, "start_new_thread"), (_thread, "start_joinable_thread"),
+                   (threading, "_start_new_thread"), (threading, "_start_joinable_thread"))
 CTYPES_HARMLESS = {"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes.get_errno",
                    "ctypes.set_errno"}
 
@@ -86,7 +89,7 @@ def _line_of(e: BaseException) -> int | None:
 
 
 class Watch:
-    """One window (a scenario's block of calls into the submission). `call(label, fn, *args)`
+    """One window (a scenario's block of calls into the submission). `call(label, fn, args)`
     runs one call under every layer; `events` lists what was seen, at most once per kind and
     label. `close()` ends the window; the owner writes `events` into the trace."""
 
@@ -94,9 +97,8 @@ class Watch:
         self.count_work = count_work      # labels whose calls get their torch work counted
         self.events: list[dict] = []
         self.work: dict[str, int] = {}
-        self.label = "import"
+        self.label = OUTSIDE
         self.active = False
-        self._seen: set[tuple[str, str]] = set()
         self._lib = None
         self._armed = False
         self._pack = lambda t: (self._note_graph("graph"), t)[1]
@@ -112,18 +114,22 @@ class Watch:
             self._lib = _Library("aten", "IMPL")
             for key in TRIPWIRE_KEYS:
                 self._lib.impl("_make_dual", self._tripwire, key)
-        self._threads = (_thread.start_new_thread, threading._start_new_thread)
-        _thread.start_new_thread = threading._start_new_thread = self._start_thread
+        self._threads = [(owner, name, getattr(owner, name)) for owner, name in THREAD_STARTERS
+                         if hasattr(owner, name)]
+        for owner, name, original in self._threads:
+            setattr(owner, name, self._thread_starter(original))
         self.active = True
         return self
 
     def close(self) -> None:
-        """End the window; anything the counter saw outside a call (at import) is noted."""
+        """End the window; anything the counter saw outside the calls (at import, or in an
+        object a call returned, when the scenario used it) is noted."""
         self.active = False
         if _sequence_nr() != self._start:
-            self.note("graph", "import")
-        self._check_protected("import")
-        _thread.start_new_thread, threading._start_new_thread = self._threads
+            self.note("graph", OUTSIDE)
+        self._check_protected(OUTSIDE)
+        for owner, name, original in self._threads:
+            setattr(owner, name, original)
         if self._lib is not None:
             self._lib._destroy()
             self._lib = None
@@ -180,7 +186,7 @@ class Watch:
         if not self._tripwire_armed():
             self.note("tampered", label, detail="forward-AD tripwire removed")
         self._check_tensors(label, args, "input_grad")
-        self.label = "import"
+        self.label = OUTSIDE
 
     def _check_tensors(self, label: str, value, kind: str, depth: int = 0) -> None:
         if isinstance(value, _Tensor):     # a graph, or a gradient: not a flag set in passing
@@ -196,10 +202,12 @@ class Watch:
         if self.active:
             self.note(kind, self.label, line=student_line())
 
-    def _start_thread(self, *args, **kwargs):
-        if self.active:
-            self.note("tampered", self.label, detail=THREAD, line=student_line())
-        return self._threads[0](*args, **kwargs)
+    def _thread_starter(self, original):
+        def start(*args, **kwargs):
+            if self.active:
+                self.note("tampered", self.label, detail=THREAD, line=student_line())
+            return original(*args, **kwargs)
+        return start
 
     def _check_protected(self, label: str) -> None:
         for owner, name, original in _PROTECTED:
@@ -274,5 +282,5 @@ def _install_audit() -> None:
 
 
 protect(Watch, "call", "close", "note", "_after", "_check_tensors", "_tripwire", "_tripwire_armed",
-        "_check_protected", "_note_graph")
+        "_check_protected", "_note_graph", "_thread_starter")
 protect(WorkCounter, "__torch_function__", "start", "stop")
