@@ -26,16 +26,37 @@ def run(ctx):
         lr = round(float(torch.empty(()).uniform_(0.1, 1.0)), 2)
     trace.note("lr", lr)
     optimizer = trace.TracingOptimizer(torch.optim.SGD(model.parameters(), lr=lr), model=model)
-    loss_fn = trace.TracingLoss(nn.BCELoss())
+    loss_fn = FirstLoss(trace.TracingLoss(nn.BCELoss()))
     with torch.no_grad():
         trace.record("prediction", model(x), step=-1)
     for k in range(STEPS):
+        loss_fn.first = None
         returned = train_step(model, x, y, loss_fn, optimizer)
+        if loss_fn.first is not None:
+            trace.record("call_loss", loss_fn.first, step=k)
         _record_returned(returned, k)
         with torch.no_grad():
             trace.record("prediction", model(x), step=k)
     for name, p in model.named_parameters():       # where they ended, however they got there
         trace.record(f"param_end/{name}", p)
+
+
+class FirstLoss:
+    """Passes calls on to a loss function and keeps the first value of each train_step call
+    (`call_loss@k`: the loss that call trained on, which train_step should return)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.first = None
+
+    def __call__(self, pred, target, *args, **kwargs):
+        out = self.fn(pred, target, *args, **kwargs)
+        if self.first is None and isinstance(out, torch.Tensor):
+            self.first = out.detach().clone()
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.fn, name)
 
 
 def _record_returned(returned, k: int) -> None:

@@ -11,7 +11,7 @@ THRESHOLD = 0.02
 FLOAT32_MAX = torch.finfo(torch.float32).max
 SLOW = ("too_slow", "edge_of_stability")      # the loss falls, but not far enough
 LOOP_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
-                 "step_before_backward", "grads_accumulate")
+                 "step_before_backward", "grads_accumulate", "step_repeated")
 
 
 def _accumulates_before_overflow(student) -> bool:

@@ -7,7 +7,7 @@ from graders import checks
 from graders.checks import batches, bypass, curves
 
 ORDER_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
-                  "step_before_backward", "grads_accumulate")
+                  "step_before_backward", "grads_accumulate", "step_repeated")
 FIX_BATCHES_FIRST = ("Fix the batches first (see the check on batches): until every epoch "
                      "trains on each batch once, in order, this cannot be judged.")
 OWN_OPTIMIZER = ("Your parameters changed, but never through the optimizer train was given. Use "
@@ -17,7 +17,10 @@ HOW = "add loss.item() * len(X_batch) for each batch and divide the total by len
 
 
 def _batch_mistake(student, reference):
-    """The diagnosis of the student's batch plan (None when right)."""
+    """The diagnosis of the student's batch plan (None when right); step_repeated when every
+    batch gets two steps (the batch plan itself may be right)."""
+    if checks.diagnose_training(student) == "step_repeated":
+        return "step_repeated"
     return batches.diagnose_batches(batches.step_batches(student), batches.step_batches(reference),
                                     reference.info["epochs"])
 
@@ -27,6 +30,8 @@ def test_batches_cover_the_data_in_order(student, reference):
     """Each epoch trains on every sample once, in order, in batches of `batch_size`"""
     if bypass.moved_without_optimizer(student):
         checks.fail(OWN_OPTIMIZER, "own_optimizer")
+    if _batch_mistake(student, reference) == "step_repeated":
+        checks.fail(checks.explain("step_repeated"), "step_repeated")
     batches.assert_batches(student, reference, reference.info["epochs"],
                            reference.info["batch_size"])
 
@@ -87,6 +92,8 @@ def test_epoch_losses_are_per_sample_means(student, reference):
     if bypass.moved_without_optimizer(student):
         checks.fail(OWN_OPTIMIZER, "own_optimizer")
     code = _batch_mistake(student, reference)
+    if code == "step_repeated":
+        checks.fail(checks.explain(code), code)
     if code not in (None, "shuffled"):
         checks.fail(FIX_BATCHES_FIRST, code)
     losses = batches.step_losses(student)

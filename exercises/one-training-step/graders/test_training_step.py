@@ -7,7 +7,7 @@ from graders.checks import bypass, moves
 OWN_OPTIMIZER = ("Your parameters changed, but never through the optimizer train_step was given. "
                  "Call optimizer.step() on that optimizer instead of making a new one.")
 ORDER_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
-                  "step_before_backward", "grads_accumulate")
+                  "step_before_backward", "grads_accumulate", "step_repeated")
 
 
 @pytest.mark.points(2)
@@ -23,7 +23,9 @@ def test_parameters_are_updated(student):
     if bypass.moved_without_optimizer(student):
         checks.fail(OWN_OPTIMIZER, "own_optimizer")
     d = checks.diagnose_training(student)
-    if d in ("optimizer_never_stepped", "zero_grad_after_backward"):
+    if not student.info.get("step_calls", 0):
+        checks.fail(checks.explain("optimizer_never_stepped"), "optimizer_never_stepped")
+    if d == "zero_grad_after_backward":
         checks.fail(checks.explain(d), d)
     if moves.never_moved(student):
         code = d if d in ORDER_MISTAKES else "parameters_unchanged"
@@ -57,4 +59,15 @@ def test_returns_the_loss(student, reference, tol):
     if "returned_type" in student.info:
         checks.fail(f"train_step returned a {student.info['returned_type']}; return the loss "
                     f"as a Python float with loss.item().", "returned_not_a_number")
-    checks.assert_close(student, reference, "returned_loss", what="The value train_step returned", **tol)
+    own = student.prefixed("call_loss") and all(student.get("call_loss", k) is not None
+                                                for k in reference.steps("returned_loss"))
+    if own:       # the loss this run computed, so a mistake elsewhere does not count twice
+        for k in reference.steps("returned_loss"):
+            got, want = student.get("returned_loss", k), student.get("call_loss", k)
+            if got is None or not checks.close(got, want, **tol):
+                checks.fail(f"At step {k + 1} train_step returned {checks.fmt(got)}, but the loss "
+                            f"it computed was {checks.fmt(want)}: return that loss, "
+                            f"loss.item().", "returned_wrong_value")
+        return
+    checks.assert_close(student, reference, "returned_loss", what="The value train_step returned",
+                        **tol)

@@ -7,7 +7,7 @@ from graders.checks.shapes import loss_shape_problem
 
 PARTS = {"mse": "MSELoss", "bce": "BCELoss"}
 ORDER_MISTAKES = ("backward_missing", "optimizer_never_stepped", "zero_grad_after_backward",
-                  "step_before_backward", "grads_accumulate")
+                  "step_before_backward", "grads_accumulate", "step_repeated")
 
 
 def _check_shapes(student, part):

@@ -7,7 +7,7 @@ from graders.checks import batches, moves
 from graders.checks.stale_grads import explain_stale, first_stale_grad
 
 NO_UPDATE = ("zero_grad_after_backward", "optimizer_never_stepped", "backward_missing")
-ORDER_MISTAKES = NO_UPDATE + ("step_before_backward", "grads_accumulate")
+ORDER_MISTAKES = NO_UPDATE + ("step_before_backward", "grads_accumulate", "step_repeated")
 
 
 @pytest.mark.points(4)
