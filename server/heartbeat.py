@@ -41,6 +41,12 @@ def beat(db: Session, name: str) -> None:
     db.commit()
 
 
+def last_beat_age(db: Session, name: str) -> float | None:
+    """Seconds since the worker `name` beat, or None when it never started."""
+    at = db.scalar(select(WorkerBeat.beat_at).where(WorkerBeat.name == name))
+    return _age(utcnow(), at)
+
+
 @dataclass
 class GradingStatus:
     queued: int

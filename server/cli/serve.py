@@ -37,9 +37,17 @@ def is_loopback(host: str) -> bool:
 @click.option("--wait", "wait_seconds", type=float, default=None,
               help="Seconds to wait for the database to answer and be migrated before giving up "
                    "(exit 1). Default: wait as long as it takes.")
-def worker_cmd(instance, name, once, wait_seconds):
-    from server.worker import main
+@click.option("--check", is_flag=True, help="Grade nothing: exit 0 when the worker of this name was "
+                                             "heard from in the last minute, else 1 (a container healthcheck).")
+def worker_cmd(instance, name, once, wait_seconds, check):
+    from server.worker import default_name, main
     instance = resolve_instance(instance)
+    if check:
+        from server.heartbeat import STALE_SECONDS, last_beat_age
+        with database(instance) as db, db.sessions() as s:
+            age = last_beat_age(s, name or default_name())
+        click.echo("no heartbeat" if age is None else f"last heartbeat {age:.0f} s ago")
+        sys.exit(0 if age is not None and age < STALE_SECONDS else 1)
     sys.exit(main(cfg.database_url(instance), instance, name=name, once=once, wait=wait_seconds))
 
 
