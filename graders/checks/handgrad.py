@@ -33,7 +33,7 @@ MESSAGES = {
     "sum_and_missing_factor_2": "Your gradient is N/2 times the expected one: it sums over the "
                                 "batch instead of averaging, and it also drops the factor 2 that "
                                 "the derivative of a square brings down.",
-    "autograd_watch_off": "Your code switched off part of the grader's autograd watch, so its "
+    "autograd_watch_off": "That switches off part of the grader's autograd watch, so these "
                           "gradients cannot count as derived by hand. Compute the derivatives "
                           "with tensor formulas and leave the interpreter's internals alone.",
     "finite_differences": "Finite differences, (L(w + h) - L(w - h)) / 2h, approximate the "
@@ -143,7 +143,8 @@ def describe_event(event: dict) -> str:
     call = CALLS.get(event["probe"].split("#")[0], "a call into your code")
     line = event.get("line")
     where = f" (line {line} of your file)" if isinstance(line, int) and line > 0 else ""
-    return f"During {call}{where}, {event['how'][:200]}."
+    who = "your code " if event.get("kind") == "tampered" else ""
+    return f"During {call}{where}, {who}{event['how'][:200]}."
 
 
 def assert_by_hand(student) -> None:

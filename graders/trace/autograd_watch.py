@@ -57,7 +57,7 @@ HOW = {
     "forward_ad": "forward-mode autograd (dual numbers, torch.func.jvp/jacfwd) was started",
     "returned_graph": "a returned tensor carries an autograd graph (a grad_fn)",
     "input_grad": "a tensor the exercise passed in got a .grad",
-    "tampered": "something switched off part of the autograd watch",
+    "tampered": "switched off part of the autograd watch",
 }
 
 
@@ -104,6 +104,7 @@ class Watch:
         self._pack = lambda t: (self._note_graph("graph"), t)[1]
         self._unpack = lambda t: t
         self._start = _sequence_nr()
+        self._protected = len(_PROTECTED)
         _install_audit()
 
     # ---- the window -----------------------------------------------------------------------
@@ -144,7 +145,7 @@ class Watch:
         try:
             _push_hooks(self._pack, self._unpack)
         except RuntimeError:           # saved-tensor hooks were disabled by earlier student code
-            self.note("tampered", label, detail="saved-tensor hooks disabled")
+            self.note("tampered", label, detail="disabled saved-tensor hooks")
             torch._C._autograd._saved_tensors_hooks_enable()
             _push_hooks(self._pack, self._unpack)
         counter = WorkCounter().start() if label.startswith(self.count_work) else None
@@ -159,7 +160,7 @@ class Watch:
         finally:
             if counter is not None:
                 if not counter.stop():
-                    self.note("tampered", label, detail="torch-function mode stack changed")
+                    self.note("tampered", label, detail="changed the torch-function mode stack")
                 self.work[label] = counter.elements
             self._after(label, before, args)
         self._check_tensors(label, result, "returned_graph")
@@ -170,7 +171,7 @@ class Watch:
         if top is not None and top[0] is self._pack:
             _pop_hooks()
         else:
-            self.note("tampered", label, detail="saved-tensor hooks replaced")
+            self.note("tampered", label, detail="replaced the grader's saved-tensor hook")
             while top is not None and top[0] is not self._pack:   # leave theirs, drop ours
                 _pop_hooks()
                 top = _top_hooks(False)
@@ -184,7 +185,7 @@ class Watch:
             _set_grad_enabled(False)
         self._check_protected(label)
         if not self._tripwire_armed():
-            self.note("tampered", label, detail="forward-AD tripwire removed")
+            self.note("tampered", label, detail="removed the grader's forward-AD tripwire")
         self._check_tensors(label, args, "input_grad")
         self.label = OUTSIDE
 
@@ -210,9 +211,11 @@ class Watch:
         return start
 
     def _check_protected(self, label: str) -> None:
+        if len(_PROTECTED) != self._protected:
+            self.note("tampered", label, detail="changed the grader's list of its own functions")
         for owner, name, original in _PROTECTED:
             if getattr(owner, name, None) is not original:
-                self.note("tampered", label, detail=f"the grader's {name} was replaced")
+                self.note("tampered", label, detail=f"replaced the grader's {name}")
                 return
 
     def _tripwire(self, primal, tangent, level):
@@ -284,3 +287,6 @@ def _install_audit() -> None:
 protect(Watch, "call", "close", "note", "_after", "_check_tensors", "_tripwire", "_tripwire_armed",
         "_check_protected", "_note_graph", "_thread_starter")
 protect(WorkCounter, "__torch_function__", "start", "stop")
+protect(sys.modules[__name__], "_sequence_nr", "_push_hooks", "_pop_hooks", "_top_hooks",
+        "_grad_enabled", "_set_grad_enabled", "_make_dual", "_Tensor", "_Library", "WorkCounter",
+        "student_line", "_audit_hook", "_install_audit")
