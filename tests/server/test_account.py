@@ -92,3 +92,9 @@ def test_guessing_the_current_password_is_slowed_down_as_at_login(instance):
     assert codes == [400, 400, 429]
     assert change(client, PASSWORD, NEW).status_code == 429
     app.extensions["tracegrade.db"].dispose()
+
+
+def test_every_page_links_to_the_account_page(app, dbs):
+    client = logged_in(app, dbs)
+    page = client.get(f"/c/{COURSE}").get_data(as_text=True)
+    assert 'href="/account">Account</a>' in page
