@@ -149,3 +149,30 @@ def test_rebinding_the_watch_counter_is_tampering():
     finally:
         aw._sequence_nr = saved
     assert "tampered" in {e["kind"] for e in events}, events
+
+
+# ---- the syntax check: the early, friendly warning ---------------------------------------------
+HIDDEN_SNIPPETS = [
+    'getattr(loss, "back" + "ward")()',
+    'setattr(w, "requires_" + "grad", True)',
+    'f = getattr(torch, name)',
+    'm = __import__("torch.auto" + "grad")',
+    'import importlib\nm = importlib.import_module("torch." + "func")',
+    'exec(src)',
+    'import gc',
+    'import sys\nm = sys.modules["torch.autograd"]',
+    'g = getattr(torch, "".join(["_", "C"]))',
+]
+
+
+@pytest.mark.parametrize("snippet", HIDDEN_SNIPPETS)
+def test_syntax_check_flags_hidden_names(snippet):
+    from graders.checks.handgrad import autograd_uses
+    assert autograd_uses("import torch\n" + snippet + "\n")
+
+
+@pytest.mark.parametrize("path", [pytest.param(f, id=f"{f.parent.name}/{f.stem}") for slug in SLUGS
+                                  for f in sorted((CORPUS / slug).glob("good_*.py"))])
+def test_syntax_check_leaves_correct_variants_alone(path):
+    from graders.checks.handgrad import autograd_uses
+    assert autograd_uses(path.read_text(encoding="utf-8")) == ()
