@@ -35,13 +35,20 @@ def noise_floor(*values) -> float:
     return NOISE_ROUNDINGS * eps
 
 
+def _f64(v) -> torch.Tensor:
+    """v (a tensor, a number or a list of numbers) in float64, without a float32 detour."""
+    if isinstance(v, torch.Tensor):
+        return v.detach().to(torch.float64)
+    return torch.as_tensor(v, dtype=torch.float64)
+
+
 def magnitude(*tensors) -> float:
     """The largest finite |value| among tensors (or numbers): the M of the policy."""
     m = 0.0
     for t in tensors:
-        t = torch.as_tensor(t).detach()
+        t = _f64(t)
         if t.numel():
-            t = t.to(torch.float64).abs()
+            t = t.abs()
             t = t[torch.isfinite(t)]
             if t.numel():
                 m = max(m, float(t.max()))
@@ -53,8 +60,7 @@ def excess(yours, expected, rtol: float = RTOL, atol: float = ATOL,
     """How far yours is from expected, in units of the allowed difference (≤ 1: close; inf for
     a shape mismatch, a NaN, or an infinity where the other has a finite value)."""
     floor = noise_floor(yours, expected)
-    y = torch.as_tensor(yours).detach().to(torch.float64)
-    e = torch.as_tensor(expected).detach().to(torch.float64)
+    y, e = _f64(yours), _f64(expected)
     if y.shape != e.shape:
         return float("inf")
     if not y.numel():

@@ -61,3 +61,8 @@ def test_drift_names_the_worst_quantity():
     assert worst.key == "param/w" and 2e-6 < worst.relative < 4e-6 and worst.of_tolerance < 1
     c = Trace(tensors={"loss": {0: torch.tensor(1.0)}})
     assert trace_drift(a, c)[0].of_tolerance == float("inf")
+
+
+def test_python_numbers_keep_float64_precision():
+    assert not checks.close(1.0 + 1e-9, 1.0, rtol=1e-12, atol=1e-12)
+    assert checks.close(1.0 + 1e-13, 1.0, rtol=1e-12, atol=1e-12)
