@@ -32,7 +32,8 @@ COPY graders/ graders/
 COPY server/ server/
 COPY migrations/ migrations/
 COPY exercises/ exercises/
-RUN VENV=/opt/tracegrade/venv EXTRAS="${EXTRAS}" scripts/install.sh \
+RUN chmod -R a+rX /app \
+ && VENV=/opt/tracegrade/venv EXTRAS="${EXTRAS}" scripts/install.sh \
  && /opt/tracegrade/venv/bin/tracegrade --version \
  && rm -rf /root/.cache
 
