@@ -177,7 +177,8 @@ def test_predict_returns_probabilities(student, tol):
         if kind == "labels":
             checks.fail(f"predict() returned 0/1 labels {when} ({fmt(p)}); it should return the "
                         f"probabilities themselves ({fmt(expected)}).", "labels_not_probabilities")
-        checks.fail(f"predict() returned {fmt(p)} {when}; expected the probabilities sigmoid(logits) "
-                    f"= {fmt(expected)}.", "wrong_probabilities")
+        yours, want = checks.fmt_pair(p, expected)
+        checks.fail(f"predict() returned {yours} {when}; expected the probabilities "
+                    f"sigmoid(logits) = {want}.", "wrong_probabilities")
     if not steps:
         checks.fail("predict() was never called on a trained model.", "no_prediction")

@@ -37,9 +37,9 @@ def test_output_matches_reference(student, reference, tol):
     for k in reference.steps("out"):
         got, want = student.get("out", k), reference.get("out", k)
         if not checks.close(got, want, **tol):
+            yours, expected = checks.fmt_pair(got, want)
             checks.fail(f"For a batch of {checks.plural(want.shape[0], 'example')} your output "
-                        f"is {checks.fmt(got)}, "
-                        f"expected {checks.fmt(want)}. {HINT}")
+                        f"is {yours}, expected {expected}. {HINT}")
     checks.assert_close(student, reference, reference.prefixed("probe/"), what="Your output",
                         hint=HINT, **tol)
 

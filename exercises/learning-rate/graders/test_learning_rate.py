@@ -64,14 +64,16 @@ def _outcome(student, reference):
     if k is not None:
         before = f" (one step earlier it was {checks.fmt(curve[k - 1])})" if k else ""
         return (f"Your loss overflowed to inf or NaN after {checks.plural(k, 'step')}{before}. "
-                f"With learning rate {lr} each update jumps past the minimum by more than it corrects, so the "
-                f"error grows at every step. Try a learning rate 10 times smaller.", "nonfinite")
+                f"With learning rate {lr} each update jumps past the minimum by more than it "
+                f"corrects, so the error grows at every step. Try a learning rate 10 times "
+                f"smaller.", "nonfinite")
     k = curves.first_rise(curve)
     if k is not None:
-        return (f"Your loss rises at step {k}, from {checks.fmt(curve[k - 1])} to "
-                f"{checks.fmt(curve[k])}. With learning rate {lr} the updates jump past the "
-                f"minimum and land higher on the other side (overshoot). Lower the learning rate "
-                f"a little, say by half, until the loss only goes down.", "overshoot")
+        before, after = checks.fmt_pair(curve[k - 1], curve[k])
+        return (f"Your loss rises at step {k}, from {before} to {after}. With learning rate "
+                f"{lr} the updates jump past the minimum and land higher on the other side "
+                f"(overshoot). Lower the learning rate a little, say by half, until the loss only "
+                f"goes down.", "overshoot")
     if curves.first_below(curve, THRESHOLD) is None:
         return _too_slow(curve, student.info.get("lr"), reference.get("x"))
     return None

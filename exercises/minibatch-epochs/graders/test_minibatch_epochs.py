@@ -59,7 +59,7 @@ def _epoch_mistake(e, yours, candidates, reevaluated):
     found = [code for code, v in candidates[1:] if checks.close(yours, v, rtol=1e-4, atol=1e-7)]
     if reevaluated is not None and checks.close(yours, reevaluated, rtol=1e-4, atol=1e-7):
         found.append("epoch_loss_reevaluated")
-    y, c = checks.fmt(yours), checks.fmt(correct)
+    y, c = checks.fmt_pair(yours, correct)
     words = {
         "epoch_loss_batch_mean": f"is the plain mean of the batch losses, but the last batch is "
                                  f"smaller, so its samples count more than the others. The mean "

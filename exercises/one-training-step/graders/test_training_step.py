@@ -65,8 +65,9 @@ def test_returns_the_loss(student, reference, tol):
         for k in reference.steps("returned_loss"):
             got, want = student.get("returned_loss", k), student.get("call_loss", k)
             if got is None or not checks.close(got, want, **tol):
-                checks.fail(f"At step {k + 1} train_step returned {checks.fmt(got)}, but the loss "
-                            f"it computed was {checks.fmt(want)}: return that loss, "
+                yours, computed = checks.fmt_pair(got, want)
+                checks.fail(f"At step {k + 1} train_step returned {yours}, but the loss "
+                            f"it computed was {computed}: return that loss, "
                             f"loss.item().", "returned_wrong_value")
         return
     checks.assert_close(student, reference, "returned_loss", what="The value train_step returned",
