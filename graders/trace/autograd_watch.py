@@ -1,6 +1,8 @@
 """Detects that autograd ran during calls into a derive-by-hand submission, by what the engine
-did (not by which Python name was called), and notes what it saw and where in the trace; also
-counts each call's torch work (graders.trace.work) so graders can spot finite differences.
+did (not by which Python name was called), and notes what it saw and where in the trace.
+
+Each call's torch work is also counted (graders.trace.work) so graders can spot finite
+differences.
 
 Layers (see docs/security.md, "Derive-by-hand integrity"): the engine's node counter, a
 saved-tensor hook, a forward-AD tripwire in the dispatcher, the tensors that come back, and an
