@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from graders import Exercise, Grader  # noqa: E402
-from graders.backends import Backend, ChildRun, kill_group, watch_child  # noqa: E402
 from graders.pool import WarmPool, cores  # noqa: E402
+from graders.pool.backends import Backend, ChildRun, kill_group, watch_child  # noqa: E402
 
 TARGETS = {"speedup": 30.0, "warm_p50_ms": 80.0, "throughput_per_s": 25.0}
 
@@ -65,7 +65,7 @@ class ForkBackend(Backend):
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             os.chdir(job.get("work_dir") or job["tmp_dir"])
-            os._exit(child.run_job({**job, "ready_fd": ready_w}))
+            os._exit(child.run_phase({**job, "ready_fd": ready_w}))
         for fd in (out_w, err_w, ready_w):
             os.close(fd)
 
@@ -94,7 +94,8 @@ def cold_one(exercise_dir: str, source_file: str) -> None:
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
-    from graders import lazydynamo, phase1, phase2, plugin  # noqa: F401
+    from graders import phase1, phase2, plugin  # noqa: F401
+    from graders.pool import lazydynamo
     lazydynamo.skip_until_imported()        # the zygotes' start-up shortcut too (1.9 s a process)
     ex = Exercise.load(exercise_dir)
     r = Grader(ForkBackend()).grade(ex, Path(source_file).read_text(encoding="utf-8"))

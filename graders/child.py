@@ -1,6 +1,6 @@
 """Entry point of a grading child process: read one job (JSON) on stdin and run its phase.
 
-`python -m graders.child` is what the cold backend starts; the warm pool calls `run_job` in a
+`python -m graders.child` is what the cold backend starts; the warm pool calls `run_phase` in a
 forked child instead. The job's `ready_fd`, when given, gets one byte just before untrusted
 code starts (the parent starts the wall clock then) and is closed.
 """
@@ -23,7 +23,8 @@ def signal_ready(fd: int | None) -> None:
         pass
 
 
-def run_job(job: dict) -> int:
+def run_phase(job: dict) -> int:
+    """Run the job's phase (1: the scenario; 2: the pytest graders) in this process."""
     ready = job.get("ready_fd")
     if job["phase"] == 1:
         from graders import phase1
@@ -36,7 +37,7 @@ def run_job(job: dict) -> int:
 
 def main() -> int:
     job = json.loads(sys.stdin.read())
-    return run_job(job)
+    return run_phase(job)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from graders import stream
+from graders.pool import stream
 from graders import trace as tr
 from graders.limits import Limits
 from graders.scenario import MissingName, ScenarioContext, compile_submission, load_scenario

@@ -41,10 +41,10 @@ def pytest_args(job: dict) -> list[str]:
 
 def run(job: dict) -> int:
     """Run pytest on the job's grader files; the plugin writes job['results_file']. A streamed
-    job (graders.stream) waits for phase 1 to end first, and grades nothing when it failed."""
+    job (graders.pool.stream) waits for phase 1 to end first, and grades nothing when it failed."""
     import pytest
 
-    from graders import stream
+    from graders.pool import stream
 
     if job.get("streamed") and not stream.Feed(job["student_dir"]).wait():
         return 0

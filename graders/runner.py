@@ -13,11 +13,12 @@ import threading
 import time
 from pathlib import Path
 
-from graders import scratch, stream
-from graders.backends import Backend, ChildRun
 from graders.errors import GradingError
 from graders.exercise import Exercise
+from graders.pool import stream
+from graders.pool.backends import Backend, ChildRun
 from graders.results import GradeResult, TestOutcome, Verdict
+from graders.sandbox import scratch
 
 PHASE1_VERDICTS = {
     "syntax_error": Verdict.SYNTAX_ERROR, "exception": Verdict.EXCEPTION,
@@ -198,7 +199,7 @@ class Grader:
     def _phase2(self, exercise: Exercise, text: str, seeds, tmp: Path,
                 streamed: bool = False) -> GradeResult | None:
         """Run the graders. streamed: alongside phase 1, each seed as its trace arrives
-        (graders.stream); None when phase 1 failed or the run timed out waiting for it."""
+        (graders.pool.stream); None when phase 1 failed or the run timed out waiting for it."""
         p2 = tmp / ("phase2-streamed" if streamed else "phase2")
         p2.mkdir()
         source_file = p2 / exercise.submission

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 import graders
 from graders import Grader, GradingError
-from graders.backends import ColdBackend
+from graders.pool.backends import ColdBackend
 from server import heartbeat, queue, wakeup
 from server.catalog import load_version
 from server.db import Database, is_unavailable, wait_until_ready

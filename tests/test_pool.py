@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from graders import Exercise, Grader, GradingError, sandbox
-from graders.backends import ColdBackend
+from graders import Exercise, Grader, GradingError
+from graders.pool.backends import ColdBackend
 from graders.cli.report import result_table
 from graders.pool import ALLOW_ENV, PoolError, WarmPool, require_sandbox
+from graders.sandbox import availability as sandbox
 from tests.conftest import EXERCISES, GOOD_TRAIN_STEP
 
 SECRET = ("TRACEGRADE_TEST_SECRET", "s3cr3t-" + os.urandom(4).hex())
@@ -266,10 +267,12 @@ builtins.mark = True
 
 def test_light_modules_agree_with_the_engine_on_file_names():
     """The pool's light modules spell the engine's file names themselves (no torch import)."""
-    from graders import isolate, phase1, sessions
+    from graders import phase1
+    from graders.pool import sessions
+    from graders.sandbox import copyout
     from graders.trace import store
     assert (sessions.INFO_FILE, sessions.TENSORS_FILE) == (store.INFO_FILE, store.TENSORS_FILE)
-    assert isolate.RESULT_FILE == phase1.RESULT_FILE
+    assert copyout.RESULT_FILE == phase1.RESULT_FILE
 
 
 def test_a_job_process_killed_while_waiting_is_replaced(pool, ex):
@@ -314,19 +317,19 @@ def _comm(pid: int) -> str:
 
 
 def _waiting_sandboxes(pool) -> tuple[list[int], list[int]]:
-    """(keepers, inside): the processes that keep the prepared sandboxes (job processes W, or
+    """(keepers, inside): the processes that keep the prepared sandboxes (keeper processes, or
     as root the zygotes themselves) and the PID 1s and student processes inside them."""
     keepers, inside = [], []
     for zygote in pool.zygote_pids("untrusted"):
         kids = [c for c in _children(zygote) if _running(c)]
-        jobs = [c for c in kids if _comm(c) == "tg-job"]
+        jobs = [c for c in kids if _comm(c) == "tg-keeper"]
         keepers += jobs or [zygote]
         inside += [p for w in jobs for p in _children(w)] if jobs else kids
     return keepers, inside
 
 
 def test_a_killed_keeper_takes_its_whole_sandbox_with_it(pool, ex):
-    """However the process that keeps a waiting sandbox ends (its job process W, or as root the
+    """However the process that keeps a waiting sandbox ends (its keeper process, or as root the
     zygote that built it and watches it), PID 1 and the student process of that sandbox end too,
     and grading goes on."""
     if not pool.sandboxed:
@@ -353,8 +356,8 @@ def test_a_sandbox_killed_while_waiting_is_replaced_at_once(pool, ex):
     Grader(pool).grade(ex, ex.solution.read_text(), seeds=[42])
     time.sleep(0.5)
     keepers, inside = _waiting_sandboxes(pool)
-    if any(_comm(k) == "tg-job" for k in keepers):
-        pytest.skip("rootless: a job process keeps each sandbox, and a fresh one is made when its job comes")
+    if any(_comm(k) == "tg-keeper" for k in keepers):
+        pytest.skip("rootless: a keeper process keeps each sandbox, and a fresh one is made when its job comes")
     for pid in [p for p in inside if _comm(p) == "cat"]:
         os.kill(pid, signal.SIGKILL)
     def gone(pid: int) -> bool:

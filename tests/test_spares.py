@@ -1,13 +1,15 @@
-"""Job processes forked ahead of their job (graders.spares) and how the sandbox's job process
-learns that the student process is done (graders.isolate._wait_student): by result.json, by
-the process ending, and without inotify."""
+"""Job processes forked ahead of their job (graders.pool.spares) and how the sandbox's keeper
+learns that the student process is done (graders.sandbox.watch.wait_student): by result.json,
+by the process ending, and without inotify."""
 from __future__ import annotations
 
 import os
 import signal
 import time
 
-from graders import isolate, spares, watch
+from graders.pool import jobs, spares
+from graders.sandbox.inotify import ClosedAfterWriting
+from graders.sandbox.watch import wait_student
 
 
 def _exit_with(code: int, then_sleep: float = 0.0, write: str | None = None):
@@ -25,7 +27,7 @@ def test_the_job_reaches_the_waiting_child_with_its_fds(tmp_path):
 
     def run(job, fds, report_w, prepared):
         os.write(fds[0], f"{job['x']} {prepared}".encode())
-        isolate.finish(0, report_w)
+        jobs.finish(0, report_w)
     child = spares.fork(lambda: "ready", run)
     assert child.hand_over(b'{"x": 41}', [w])
     os.close(w)
@@ -53,10 +55,10 @@ def test_a_failed_preparation_reaches_the_job():
 
 def test_result_json_counts_as_the_end_without_waiting_for_the_exit(tmp_path):
     child = spares.fork(lambda: None, _exit_with(5, then_sleep=30, write=str(tmp_path)))
-    finished = watch.ClosedAfterWriting(tmp_path)
+    finished = ClosedAfterWriting(tmp_path)
     child.hand_over(b'{"name": "result.json"}', [])
     t0 = time.monotonic()
-    status, reaped = isolate._wait_student(child, finished)
+    status, reaped = wait_student(child, finished)
     assert (status, reaped) == (0, False) and time.monotonic() - t0 < 10
     os.kill(child.pid, signal.SIGKILL)
     os.waitpid(child.pid, 0)
@@ -64,16 +66,16 @@ def test_result_json_counts_as_the_end_without_waiting_for_the_exit(tmp_path):
 
 def test_other_files_do_not_end_the_wait_and_an_exit_does(tmp_path):
     child = spares.fork(lambda: None, _exit_with(3, then_sleep=0.3, write=str(tmp_path)))
-    finished = watch.ClosedAfterWriting(tmp_path)
+    finished = ClosedAfterWriting(tmp_path)
     child.hand_over(b'{"name": "trace.json"}', [])
-    status, reaped = isolate._wait_student(child, finished)
+    status, reaped = wait_student(child, finished)
     assert reaped and os.WEXITSTATUS(status) == 3
 
 
 def test_without_inotify_the_exit_is_waited_for():
     child = spares.fork(lambda: None, _exit_with(4))
     child.hand_over(b"{}", [])
-    status, reaped = isolate._wait_student(child, None)
+    status, reaped = wait_student(child, None)
     assert reaped and os.WEXITSTATUS(status) == 4
 
 
@@ -91,9 +93,9 @@ def test_result_json_renamed_into_place_counts_too(tmp_path):
         time.sleep(30)
         os._exit(0)
     child = spares.fork(lambda: None, run)
-    finished = watch.ClosedAfterWriting(tmp_path)
+    finished = ClosedAfterWriting(tmp_path)
     child.hand_over(b"{}", [])
     t0 = time.monotonic()
-    assert isolate._wait_student(child, finished) == (0, False) and time.monotonic() - t0 < 10
+    assert wait_student(child, finished) == (0, False) and time.monotonic() - t0 < 10
     os.kill(child.pid, signal.SIGKILL)
     os.waitpid(child.pid, 0)

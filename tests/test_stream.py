@@ -1,4 +1,4 @@
-"""Phase 2 alongside phase 1 (graders.stream): each seed's trace reaches the graders as soon as
+"""Phase 2 alongside phase 1 (graders.pool.stream): each seed's trace reaches the graders as soon as
 it is whole, the grading comes out exactly as when the phases run one after the other, and a
 phase 1 that fails part-way ends the graders' wait without a score."""
 from __future__ import annotations
@@ -9,8 +9,11 @@ import time
 
 import pytest
 
-from graders import Exercise, Grader, isolate, spares, stream, watch
-from graders.pool import WarmPool, cores
+from graders import Exercise, Grader
+from graders.pool import WarmPool, cores, spares, stream
+from graders.sandbox.copyout import RESULT_FILE
+from graders.sandbox.inotify import ClosedAfterWriting
+from graders.sandbox.watch import wait_student
 from graders.runner import PHASE2_WALL_SECONDS
 from tests.conftest import EXERCISES, GOOD_TRAIN_STEP
 
@@ -60,15 +63,15 @@ def test_the_sandbox_hands_each_seed_on_before_the_student_process_ends(tmp_path
             part.mkdir()
             os.rename(part, tmp_path / stream.seed_folder(seed))
         time.sleep(0.3)
-        with open(tmp_path / isolate.RESULT_FILE, "w") as f:
+        with open(tmp_path / RESULT_FILE, "w") as f:
             f.write("{}")
         time.sleep(30)
         os._exit(0)
     child = spares.fork(lambda: None, student)
-    finished = watch.ClosedAfterWriting(tmp_path)
+    finished = ClosedAfterWriting(tmp_path)
     child.hand_over(b"{}", [])
     seen = []
-    status, reaped = isolate._wait_student(child, finished, seen.append)
+    status, reaped = wait_student(child, finished, seen.append)
     assert (status, reaped) == (0, False)
     assert seen == ["seed-1", "seed-2"]
     os.kill(child.pid, 9)

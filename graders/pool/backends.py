@@ -17,9 +17,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-import graders
-
-PROJECT_ROOT = Path(graders.__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]     # the folder that holds graders/
 STARTUP_SECONDS = 60.0   # allowance before the child signals ready (a cold torch import)
 
 
@@ -42,7 +40,7 @@ class Backend(ABC):
 
     sandboxed: bool = False
     description: str = ""
-    streams: bool = False       # phase 2 may run alongside phase 1 (graders.stream)
+    streams: bool = False       # phase 2 may run alongside phase 1 (graders.pool.stream)
 
     @abstractmethod
     def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun: ...

@@ -1,6 +1,6 @@
-"""The pool's handles on its warm processes: a `Zygote` (an interpreter the pool started) and a
-`Session` (a collected grader session a trusted zygote forked). Both take a job and three pipes
-over a SOCK_SEQPACKET socket, answer with the job process's pid, then with how it ended.
+"""The pool's handles on its warm processes: a `ZygoteProcess` (an interpreter the pool started)
+and a `SessionProcess` (a collected grader session a trusted zygote forked). Both take a job and
+three pipes over a SOCK_SEQPACKET socket, answer with the job process's pid, then how it ended.
 """
 from __future__ import annotations
 
@@ -11,20 +11,20 @@ import subprocess
 import sys
 import tempfile
 
-from graders import scratch as scratch_folders
-from graders.backends import PROJECT_ROOT, ChildRun, child_env, kill_group, watch_child
+from graders.pool.backends import PROJECT_ROOT, ChildRun, child_env, kill_group, watch_child
+from graders.sandbox import scratch as scratch_folders
 
 STARTUP_SECONDS = 300.0     # a zygote imports torch and warms up; slow on a loaded machine
 REPLY_SECONDS = 60.0
 
 
-class WorkerDied(Exception):
+class WarmProcessDied(Exception):
     """The warm process went away; `accepted` says whether it had started the job."""
 
     accepted = False
 
 
-class Worker:
+class WarmProcess:
     """A warm process on the other end of a socket, running one job at a time."""
 
     kind = ""
@@ -39,9 +39,9 @@ class Worker:
         except socket.timeout:
             return None
         except OSError as e:
-            raise WorkerDied(f"lost the {self.kind} worker ({e})") from None
+            raise WarmProcessDied(f"lost the {self.kind} worker ({e})") from None
         if not data:
-            raise WorkerDied(f"the {self.kind} worker exited{self.tail()}")
+            raise WarmProcessDied(f"the {self.kind} worker exited{self.tail()}")
         return json.loads(data)
 
     def tail(self) -> str:
@@ -53,11 +53,11 @@ class Worker:
         msg = self._recv(STARTUP_SECONDS)
         if not msg or not msg.get("ready"):
             detail = msg.get("error", "") if msg else "no answer"
-            raise WorkerDied(f"the {self.kind} worker did not start: {detail}{self.tail()}")
+            raise WarmProcessDied(f"the {self.kind} worker did not start: {detail}{self.tail()}")
         self.ready = True
 
     def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun:
-        """Run one job in a fresh fork of this worker; raise WorkerDied if the worker is lost."""
+        """Run one job in a fresh fork of this worker; raise WarmProcessDied if the worker is lost."""
         self.wait_ready()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -66,13 +66,13 @@ class Worker:
             try:
                 socket.send_fds(self.sock, [json.dumps(job).encode()], [out_w, err_w, ready_w])
             except OSError as e:
-                raise WorkerDied(f"could not send the job ({e})") from None
+                raise WarmProcessDied(f"could not send the job ({e})") from None
             finally:
                 for fd in (out_w, err_w, ready_w):
                     os.close(fd)
             msg = self._recv(REPLY_SECONDS)
             if msg is None or "pid" not in msg:
-                raise WorkerDied(f"the {self.kind} worker refused the job: {msg}")
+                raise WarmProcessDied(f"the {self.kind} worker refused the job: {msg}")
             pid = msg["pid"]
 
             def wait(timeout):
@@ -83,7 +83,7 @@ class Worker:
 
             try:
                 return watch_child(pid, out_r, err_r, ready_r, wall_seconds, output_bytes, wait)
-            except WorkerDied as e:
+            except WarmProcessDied as e:
                 kill_group(pid)
                 e.accepted = True
                 raise
@@ -104,8 +104,8 @@ class Worker:
         self.sock.close()
 
 
-class Zygote(Worker):
-    """A warm interpreter (`python -m graders.zygote`) of kind "untrusted" or "trusted"."""
+class ZygoteProcess(WarmProcess):
+    """A warm interpreter (`python -m graders.pool.zygote`) of kind "untrusted" or "trusted"."""
 
     def __init__(self, kind: str, mode: str, scratch: str | None = None, warm: bool = True):
         """scratch: a folder for the sandboxes' mount points (the pool's; else a new one).
@@ -115,7 +115,7 @@ class Zygote(Worker):
         self.log = tempfile.TemporaryFile()
         scratch = scratch or scratch_folders.make("tracegrade-zygote-")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "graders.zygote", str(theirs.fileno()), kind, mode, str(scratch),
+            [sys.executable, "-m", "graders.pool.zygote", str(theirs.fileno()), kind, mode, str(scratch),
              "warm" if warm else "cold"],
             pass_fds=(theirs.fileno(),), env=child_env({"PYTHONPATH": str(PROJECT_ROOT)}), cwd="/",
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
@@ -134,7 +134,7 @@ class Zygote(Worker):
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def start_session(self, template: dict, key: str) -> "Session":
+    def start_session(self, template: dict, key: str) -> "SessionProcess":
         """Ask this (trusted) zygote to fork a session that collects `template`'s graders."""
         self.wait_ready()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -142,14 +142,14 @@ class Zygote(Worker):
             socket.send_fds(self.sock, [json.dumps({"session": template}).encode()], [theirs.fileno()])
         except OSError as e:
             ours.close()
-            raise WorkerDied(f"could not ask for a session ({e})") from None
+            raise WarmProcessDied(f"could not ask for a session ({e})") from None
         finally:
             theirs.close()
         msg = self._recv(REPLY_SECONDS)
         if not msg or "pid" not in msg:
             ours.close()
-            raise WorkerDied(f"the zygote did not start a session: {msg}")
-        return Session(ours, msg["pid"], key)
+            raise WarmProcessDied(f"the zygote did not start a session: {msg}")
+        return SessionProcess(ours, msg["pid"], key)
 
     def close(self) -> None:
         super().close()
@@ -159,8 +159,8 @@ class Zygote(Worker):
         self.log.close()
 
 
-class Session(Worker):
-    """A trusted zygote's fork holding one exercise's collected graders (see graders.sessions)."""
+class SessionProcess(WarmProcess):
+    """A trusted zygote's fork holding one exercise's collected graders (graders.pool.sessions)."""
 
     kind = "session"
 

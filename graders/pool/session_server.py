@@ -1,4 +1,4 @@
-"""A collected grader session at work (see graders.sessions): pytest collects one exercise's
+"""A collected grader session at work (see graders.pool.sessions): pytest collects one exercise's
 graders once, then a pre-forked child runs each job's tests. Runs in a fork of a trusted zygote.
 """
 from __future__ import annotations
@@ -13,7 +13,10 @@ import traceback
 import pytest
 from _pytest.runner import runtestprotocol
 
-from graders import isolate, phase2, plugin, spares, stream
+from graders import phase2, plugin
+from graders.pool import jobs, spares, stream
+from graders.pool.heap import collapse_heap
+from graders.sandbox.syscalls import set_process_name
 
 MAX_MESSAGE = 1 << 20
 
@@ -30,7 +33,6 @@ class _Server:
             self.sock.send(json.dumps({"error": f"collection failed ({session.testsfailed} errors, "
                                                 f"{len(session.items)} tests)"}).encode())
             os._exit(3)
-        from graders.zygote import collapse_heap
         plugin.preload(session.config)
         gc.collect()
         gc.freeze()                      # as in the zygote: children neither scan nor copy this
@@ -44,7 +46,7 @@ class _Server:
         def make_spare() -> spares.Spare:
             sys.stdout.flush()
             sys.stderr.flush()
-            return spares.fork(lambda: (spares.set_name("tg-grader"), isolate.detach(me)), run)
+            return spares.fork(lambda: (set_process_name("tg-grader"), jobs.detach(me)), run)
 
         while True:
             if spare is None:
@@ -55,13 +57,13 @@ class _Server:
                 os._exit(0)
             if not msg:
                 os._exit(0)
-            spare = spares.run_job(self.sock, spare, msg, fds, make_spare, running)
+            spare = spares.run_on_spare(self.sock, spare, msg, fds, make_spare, running)
 
 
 def _run_one(session, items, job: dict, fds: list[int], report_w: int) -> None:
     """In the per-job child: this job's output pipes, its seeds' tests, its results file."""
     try:
-        isolate.take_stdio(fds, report_w)
+        jobs.take_stdio(fds, report_w)
         os.chdir(job["tmp_dir"])
         config = session.config
         config._tg_job = {**job, "ready_fd": None}
@@ -69,19 +71,19 @@ def _run_one(session, items, job: dict, fds: list[int], report_w: int) -> None:
         groups = _by_seed(items, job["seeds"])
         mine = [it for _, group in groups for it in group]
         feed = stream.Feed(job["student_dir"]) if job.get("streamed") else None
-        isolate.signal_ready()
+        jobs.signal_ready()
         done = 0
         for seed, group in groups:
             if group and feed is not None and not feed.wait(seed):
-                isolate.finish(0)           # phase 1 failed: nothing to grade
+                jobs.finish(0)           # phase 1 failed: nothing to grade
             for item in group:              # the per-test protocol, without pytest's reporting
                 done += 1
                 runtestprotocol(item, log=False, nextitem=mine[done] if done < len(mine) else None)
         plugin.write_results(config, len(mine))
-        isolate.finish(1 if plugin.failed(config) else 0)
+        jobs.finish(1 if plugin.failed(config) else 0)
     except BaseException:
         traceback.print_exc()
-        isolate.flush_and_exit(70)
+        jobs.flush_and_exit(70)
 
 
 def _by_seed(items, seeds) -> list[tuple[int | None, list]]:

@@ -5,8 +5,8 @@ collection on every grading (about 70 ms of ~160 here).
 
 Trusted code only: a session loads hidden graders and never runs student code. A job whose
 seeds were not collected, or graders that do not collect cleanly, go the plain way (phase2.run).
-This module is what the pool needs (light: no torch, no pytest); graders.session_server is the
-session itself.
+This module is what the pool needs (light: no torch, no pytest); graders.pool.session_server
+is the session itself.
 """
 from __future__ import annotations
 

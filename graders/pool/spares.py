@@ -4,7 +4,6 @@ reports how its job ended before its slow exit (tearing down a large heap), and 
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import os
@@ -14,17 +13,6 @@ import traceback
 
 STATUS = struct.Struct("=i")        # a waitpid-style status, as a job process reports it
 MAX_MESSAGE = 1 << 20
-
-
-PR_SET_NAME = 15
-
-
-def set_name(name: str) -> None:
-    """Name this process as ps and top show it (its role: tg-job, tg-student, ...)."""
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
 
 
 class Spare:
@@ -123,7 +111,7 @@ def close_all_but(fds: set[int]) -> None:
         top = max(top, fd + 1)
 
 
-def run_job(sock, spare: Spare, message: bytes, fds: list[int], make_spare, running: set[int]) -> Spare | None:
+def run_on_spare(sock, spare: Spare, message: bytes, fds: list[int], make_spare, running: set[int]) -> Spare | None:
     """One job of a warm process that keeps a spare: hand `message` and `fds` to the spare (to a
     fresh one if it died waiting), tell the pool its pid on `sock`, fork the next spare while
     the job runs, then tell the pool how the job ended. Returns the next spare (None when it

@@ -11,19 +11,12 @@ import select
 import time
 from pathlib import Path
 
-from graders import watch
+from graders.sandbox.copyout import part_folder, seed_folder
+from graders.sandbox.inotify import ClosedAfterWriting
 
 END_FILE = "phase1.end"
 OK, ABORT = "ok", "abort"
-
-
-def seed_folder(seed: int) -> str:
-    return f"seed-{int(seed)}"
-
-
-def part_folder(seed: int) -> str:
-    """Where a seed's folder is filled before it is renamed to seed_folder(seed)."""
-    return f".seed-{int(seed)}.part"
+__all__ = ["ABORT", "END_FILE", "OK", "Feed", "end", "part_folder", "seed_folder"]
 
 
 def end(folder: Path, outcome: str) -> None:
@@ -40,7 +33,7 @@ class Feed:
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         try:
-            self._watch = watch.ClosedAfterWriting(self.folder)
+            self._watch = ClosedAfterWriting(self.folder)
         except (OSError, AttributeError):
             self._watch = None
         # (never closed by hand: closing an inotify instance waits for an RCU grace period;

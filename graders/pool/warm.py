@@ -15,12 +15,14 @@ import weakref
 from collections import OrderedDict
 from pathlib import Path
 
-from graders import sandbox, scratch, sessions
-from graders.backends import Backend, ChildRun
 from graders.errors import GradingError
-from graders.workers import Session, Worker, WorkerDied, Zygote
+from graders.pool import sessions
+from graders.pool.backends import Backend, ChildRun
+from graders.pool.handles import SessionProcess, WarmProcess, WarmProcessDied, ZygoteProcess
+from graders.sandbox import availability
+from graders.sandbox import scratch
 
-SETUP_FAILED = {70, 71, 72}  # exit codes of isolate.py when the sandbox could not be set up
+SETUP_FAILED = {70, 71, 72}  # exit codes of graders.pool.jobs when the sandbox could not be set up
 ALLOW_ENV = "TRACEGRADE_ALLOW_UNSANDBOXED"
 MAX_SESSIONS = 32            # collected sessions kept (least recently used ones are closed)
 
@@ -46,7 +48,7 @@ class WarmPool(Backend):
         even as root), or "off" (rlimits, seccomp and timeouts only). start: zygotes of each
         kind started now (the rest on demand). use_sessions: collected phase-2 sessions.
         warm=False: zygotes skip their warm-up (for one grading, as the command line does)."""
-        avail = sandbox.probe() if sandbox_mode != "off" else None
+        avail = availability.probe() if sandbox_mode != "off" else None
         if sandbox_mode in ("require", "userns") and not avail.available:
             raise PoolError(f"the sandbox is not available here: {avail.reason}")
         if avail is not None and avail.available:
@@ -64,9 +66,9 @@ class WarmPool(Backend):
         self.stream_when_idle = use_sessions    # see streams
         self.warm = warm
         self._cond = threading.Condition()
-        self._idle: dict[str, list[Worker]] = {}
+        self._idle: dict[str, list[WarmProcess]] = {}
         self._count: dict[str, int] = {}
-        self._all: dict[Worker, str] = {}
+        self._all: dict[WarmProcess, str] = {}
         self._recent: OrderedDict[str, None] = OrderedDict()   # session keys, least recent first
         self._unusable: set[str] = set()                     # session keys that did not collect
         scratch.sweep()                         # what killed pools and gradings left
@@ -80,7 +82,7 @@ class WarmPool(Backend):
 
     @property
     def streams(self) -> bool:
-        """Whether a grading starting now runs phase 2 alongside its phase 1 (graders.stream):
+        """Whether a grading starting now runs phase 2 alongside its phase 1 (graders.pool.stream):
         only when no other job is running, on two cores or more (with every core busy it saves
         no time, and running both phases at once costs some CPU)."""
         if not self.stream_when_idle or cores() < 2:
@@ -89,15 +91,15 @@ class WarmPool(Backend):
             return all(n == len(self._idle.get(slot, ())) for slot, n in self._count.items())
 
     # ---- workers -----------------------------------------------------------------------------
-    def _new_zygote(self, kind: str) -> Zygote:
+    def _new_zygote(self, kind: str) -> ZygoteProcess:
         """A zygote of kind, with a scratch folder of its own for its sandboxes' mount points."""
         with self._cond:
             self._serial += 1
             folder = self._scratch / f"zygote-{self._serial}"
         folder.mkdir(mode=0o700)
-        return Zygote(kind, self.mode, str(folder), self.warm)
+        return ZygoteProcess(kind, self.mode, str(folder), self.warm)
 
-    def _start(self, slot: str, make) -> Worker:
+    def _start(self, slot: str, make) -> WarmProcess:
         with self._cond:
             self._count[slot] = self._count.get(slot, 0) + 1
         try:
@@ -111,7 +113,7 @@ class WarmPool(Backend):
             self._all[w] = slot
         return w
 
-    def _acquire(self, slot: str, make, wait: bool = True) -> Worker | None:
+    def _acquire(self, slot: str, make, wait: bool = True) -> WarmProcess | None:
         with self._cond:
             while True:
                 if self._closed:
@@ -129,7 +131,7 @@ class WarmPool(Backend):
                 self._cond.wait()
         return self._start(slot, make)
 
-    def _release(self, w: Worker) -> None:
+    def _release(self, w: WarmProcess) -> None:
         with self._cond:
             if w.alive() and not self._closed and w in self._all:
                 self._idle.setdefault(self._all[w], []).append(w)
@@ -137,12 +139,12 @@ class WarmPool(Backend):
                 self._discard_locked(w)
             self._cond.notify_all()
 
-    def _discard(self, w: Worker) -> None:
+    def _discard(self, w: WarmProcess) -> None:
         with self._cond:
             self._discard_locked(w)
             self._cond.notify_all()
 
-    def _discard_locked(self, w: Worker) -> None:
+    def _discard_locked(self, w: WarmProcess) -> None:
         slot = self._all.pop(w, None)
         if slot is not None:
             self._count[slot] -= 1
@@ -157,7 +159,7 @@ class WarmPool(Backend):
         for w in workers:
             try:
                 w.wait_ready()
-            except WorkerDied as e:
+            except WarmProcessDied as e:
                 raise PoolError(f"a grading worker failed to start: {e}") from None
 
     # ---- jobs --------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ class WarmPool(Backend):
             z = self._acquire(kind, lambda: self._new_zygote(kind))
             try:
                 run = z.run(job, wall_seconds, output_bytes)
-            except WorkerDied as e:
+            except WarmProcessDied as e:
                 failures.append(str(e))
                 started += e.accepted
                 self._discard(z)
@@ -198,7 +200,7 @@ class WarmPool(Backend):
                 return None                  # all of this exercise's sessions are busy
             s.wait_ready()
             run = s.run(job, wall_seconds, output_bytes)
-        except WorkerDied as e:
+        except WarmProcessDied as e:
             if s is not None:
                 self._discard(s)
             if not e.accepted:
@@ -211,7 +213,7 @@ class WarmPool(Backend):
             self._recent[key] = None
         return run
 
-    def _new_session(self, job: dict, key: str) -> Session:
+    def _new_session(self, job: dict, key: str) -> SessionProcess:
         self._evict_sessions()
         with self._cond:
             self._serial += 1
@@ -219,7 +221,7 @@ class WarmPool(Backend):
         z = self._acquire("trusted", lambda: self._new_zygote("trusted"))
         try:
             s = z.start_session(sessions.template(job, folder), key)
-        except WorkerDied:
+        except WarmProcessDied:
             self._discard(z)
             raise
         self._release(z)
@@ -249,12 +251,12 @@ class WarmPool(Backend):
         """The process ids of the live zygotes ("untrusted", "trusted" or both), for monitoring."""
         with self._cond:
             return sorted(w.pid for w, slot in self._all.items()
-                          if isinstance(w, Zygote) and kind in (None, slot) and w.alive())
+                          if isinstance(w, ZygoteProcess) and kind in (None, slot) and w.alive())
 
     def session_pids(self) -> list[int]:
         """The process ids of the live collected grader sessions."""
         with self._cond:
-            return sorted(w.pid for w in self._all if isinstance(w, Session) and w.alive())
+            return sorted(w.pid for w in self._all if isinstance(w, SessionProcess) and w.alive())
 
 
 def _clear_outputs(job: dict) -> None:
@@ -271,10 +273,10 @@ def allow_unsandboxed() -> bool:
     return os.environ.get(ALLOW_ENV) == "1"
 
 
-def require_sandbox() -> sandbox.Availability:
+def require_sandbox() -> availability.Availability:
     """For the server: raise PoolError unless phase 1 can be sandboxed here, or unsandboxed
     grading was allowed explicitly with TRACEGRADE_ALLOW_UNSANDBOXED=1."""
-    avail = sandbox.probe()
+    avail = availability.probe()
     if not avail.available and not allow_unsandboxed():
         raise PoolError(f"Student code cannot be isolated on this machine ({avail.reason}). "
                         f"Run the server where Linux namespaces are available (as root, or with "

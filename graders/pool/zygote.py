@@ -1,16 +1,15 @@
 """A zygote of the warm pool: a fresh interpreter that imports torch, pytest and the trace
 library once, warms them up, freezes its heap and then forks one child per job it is sent.
 
-`python -m graders.zygote FD KIND MODE SCRATCH [cold]`: FD is a SOCK_SEQPACKET socket to the pool;
+`python -m graders.pool.zygote FD KIND MODE SCRATCH [cold]`: FD is a SOCK_SEQPACKET socket to the pool;
 KIND is "untrusted" (phase 1) or "trusted" (phase 2); MODE is "sandbox", "userns" or "plain";
 SCRATCH a folder for sandbox mount points; "cold" skips the warm-up (a pool that grades once). It never
 reads a solution, a hidden grader or trace, or a secret; as root, the untrusted zygote moves a
-job's own files in and out of its sandbox (graders.zygote_sandbox), by the kernel's copies only.
+job's own files in and out of its sandbox (graders.pool.zygote_sandbox), by the kernel's copies only.
 """
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import io
 import json
@@ -21,7 +20,9 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from graders import lazydynamo
+from graders.pool import lazydynamo
+from graders.pool.heap import collapse_heap, threads
+from graders.sandbox.syscalls import set_process_name
 
 MAX_MESSAGE = 1 << 20
 
@@ -90,62 +91,38 @@ def import_only(kind: str) -> None:
     lazydynamo.skip_until_imported()
     if kind == "untrusted":
         # (checks: scenarios use it, 10 ms to import)
-        from graders import checks, isolate, phase1, sandbox, scenario, seccomp, trace  # noqa: F401
-        from graders import zygote_sandbox  # noqa: F401
+        from graders import checks, phase1, scenario, trace  # noqa: F401
+        from graders.pool import jobs, zygote_sandbox  # noqa: F401
+        from graders.sandbox import root, seccomp  # noqa: F401
         from graders.trace import handgrad, layers  # noqa: F401
-        sandbox.bind_plan()         # looked up here once, not in every job process
+        root.bind_plan()            # looked up here once, not in every job process
     else:
         import pytest  # noqa: F401
 
         from graders import checks, phase2, plugin  # noqa: F401
 
 
-def collapse_heap() -> int:
-    """Back the warmed heap with transparent huge pages (MADV_COLLAPSE, Linux >= 6.1), so that
-    each fork copies a few hundred page-table entries instead of ~50,000: measured here, a fork
-    plus exit of the phase-1 zygote went from ~35 ms to ~18 ms. Returns the ranges collapsed."""
-    huge, done = 2 << 20, 0
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    try:
-        maps = Path("/proc/self/maps").read_text().splitlines()
-    except OSError:
-        return 0
-    for line in maps:
-        parts = line.split()
-        if parts[1][:2] != "rw" or (len(parts) > 5 and parts[5] != "[heap]"):
-            continue                        # anonymous read-write memory only
-        lo, hi = (int(x, 16) for x in parts[0].split("-"))
-        start, end = (lo + huge - 1) & ~(huge - 1), hi & ~(huge - 1)
-        if end > start and libc.madvise(start, end - start, 25) == 0:    # MADV_COLLAPSE
-            done += 1
-    return done
-
-
-def threads() -> int:
-    """Threads of this process (a fork copies only the calling one)."""
-    return len(os.listdir("/proc/self/task"))
-
-
 def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
-    """Keep the next job's process (or, as root, its whole sandbox: graders.zygote_sandbox)
+    """Keep the next job's process (or, as root, its whole sandbox: graders.pool.zygote_sandbox)
     ready ahead; hand it each job that comes, report its pid, prepare the next one while the
     job runs, then report how the job ended."""
-    from graders import isolate, spares, watch, zygote_sandbox
+    from graders.pool import jobs, spares, zygote_sandbox
+    from graders.sandbox.inotify import ClosedAfterWriting
+    from graders.sandbox.namespaces import Home
 
     me, running, spare, likely = os.getpid(), set(), None, None
     direct = kind == "untrusted" and mode == "sandbox"
     if direct:
-        home, events = zygote_sandbox.Home(), watch.ClosedAfterWriting()
+        home, events = Home(), ClosedAfterWriting()
         leftovers = zygote_sandbox.Leftovers()
 
     def make_spare():
         if direct:
             try:
                 return zygote_sandbox.prepare(scratch, likely, home)
-            except Exception:               # a job process W tries again, and says why if it fails
+            except Exception:               # a keeper process tries again, and says why if it fails
                 traceback.print_exc()
-        return isolate.spare_job(kind, mode, me, scratch, likely)
+        return jobs.spare_job(kind, mode, me, scratch, likely)
 
     while True:
         if threads() != 1:
@@ -173,14 +150,14 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
             sock.send(json.dumps({"error": "a job needs three pipes"}).encode())
             return
         if isinstance(spare, zygote_sandbox.Sandbox):
-            spare = zygote_sandbox.run_job(sock, spare, msg, fds, make_spare, leftovers, home, events)
+            spare = zygote_sandbox.run_in_sandbox(sock, spare, msg, fds, make_spare, leftovers, home, events)
         else:
-            spare = spares.run_job(sock, spare, msg, fds, make_spare, running)
+            spare = spares.run_on_spare(sock, spare, msg, fds, make_spare, running)
         _remove_empty(scratch)
 
 
 def _remove_empty(scratch: Path) -> None:
-    """Remove the mount points of job processes that are gone (they leave them when killed)."""
+    """Remove the mount points of keeper processes that are gone (they leave them when killed)."""
     try:
         names = os.listdir(scratch)
     except OSError:
@@ -196,7 +173,7 @@ def _remove_empty(scratch: Path) -> None:
 
 def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     """Fork a collected grader session (trusted zygotes only) that talks to the pool on fds[0]."""
-    from graders import isolate, session_server, spares
+    from graders.pool import jobs, session_server, spares
 
     while True:                                 # reap the sessions that have ended
         try:
@@ -211,8 +188,8 @@ def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     pid = os.fork()
     if pid == 0:
         spares.close_all_but({0, 1, 2, fds[0]})       # the pool's socket, the spare job's pipes
-        isolate.detach(me)
-        spares.set_name("tg-session")
+        jobs.detach(me)
+        set_process_name("tg-session")
         session_server.serve(template, socket.socket(fileno=fds[0]))
     os.close(fds[0])
     sock.send(json.dumps({"pid": pid}).encode())
@@ -223,8 +200,7 @@ def main() -> None:
     scratch = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(tempfile.mkdtemp(prefix="tracegrade-zygote-"))
     sock = socket.socket(fileno=fd)         # when the pool goes away, recv() sees EOF: we exit
     sock.set_inheritable(False)             # (a sandbox's PID 1 is spawned from here)
-    from graders.spares import set_name
-    set_name(f"tg-zygote-{kind[0]}")
+    set_process_name(f"tg-zygote-{kind[0]}")
     os.chdir("/")
     import_only(kind)
     if len(sys.argv) <= 5 or sys.argv[5] != "cold":    # (cold: one grading only, for which

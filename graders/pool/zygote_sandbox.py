@@ -1,15 +1,14 @@
-"""Phase-1 sandboxes built by the untrusted zygote itself (as root, no job process W): it enters
-new namespaces, builds the root, starts PID 1 and forks the student process T there, returns
-with setns, and later hands T its job and watches it. One fork and exit of the zygote less.
+"""Phase-1 sandboxes kept by the untrusted zygote itself (as root, no keeper process): it enters
+new namespaces, builds the root, starts PID 1 and forks the student process there, returns with
+setns, and later hands the student process its job and watches it. One fork and exit less.
 
-The zygote's memory is what every later T is forked from, so nothing of a job's data passes
-through it: files are copied by the kernel (sendfile), output goes straight to the pool's pipes.
-Rootless (userns) and unsandboxed modes keep W (graders.isolate): a process cannot go back to
-the user namespace it came from.
+The zygote's memory is what every later student process is forked from, so nothing of a job's
+data passes through it: files are copied by the kernel (sendfile), output goes straight to the
+pool's pipes. Rootless (userns) and unsandboxed modes keep the keeper (graders.pool.jobs): a
+process cannot go back to the user namespace it came from.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import select
@@ -19,69 +18,46 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders import isolate, sandbox, spares, watch
 from graders.limits import Limits
+from graders.pool import jobs, spares
+from graders.sandbox import root as sandbox_root
+from graders.sandbox.contain import prepare_student, start_init
+from graders.sandbox.inotify import ClosedAfterWriting
+from graders.sandbox.namespaces import Home, enter_namespaces
+from graders.sandbox.syscalls import CLONE_NEWNS, setns
+from graders.sandbox.watch import watch_job
 
-NAMESPACES = (("mnt", sandbox.CLONE_NEWNS), ("net", sandbox.CLONE_NEWNET),
-              ("ipc", sandbox.CLONE_NEWIPC), ("uts", sandbox.CLONE_NEWUTS),
-              ("pid", sandbox.CLONE_NEWPID))
-FAILED = 71 << 8            # the status a job process W that failed reports
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def setns(fd: int, nstype: int) -> None:
-    if _libc.setns(fd, nstype) != 0:
-        e = ctypes.get_errno()
-        raise sandbox.SandboxError(e, f"setns: {os.strerror(e)}")
-
-
-class Home:
-    """The zygote's own namespaces, to come back to from a sandbox's."""
-
-    def __init__(self):
-        self.fds = [(os.open(f"/proc/self/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag)
-                    for name, flag in NAMESPACES]
-
-    def back(self) -> None:
-        """Back into every namespace of the zygote; a zygote that cannot ends (the pool starts
-        another): it must never fork student processes from the wrong place."""
-        try:
-            for fd, flag in self.fds:
-                setns(fd, flag)
-            os.chdir("/")
-        except BaseException:
-            traceback.print_exc()
-            os._exit(75)
+FAILED = 71 << 8            # the status a keeper process that failed reports
 
 
 @dataclass
 class Sandbox:
-    """A sandbox prepared ahead of its job: T waits in it for the job."""
+    """A sandbox prepared ahead of its job: the student process waits in it for the job."""
 
-    root: sandbox.Root
+    root: sandbox_root.Root
     mnt: int                # its mount namespace (an fd), where the root is mounted
     init: int               # its PID 1, leader of a process group of its own
     student: spares.Spare
     lifeline: int           # PID 1 reads the other end: it exits when the zygote goes
-    student_fd: int | None  # a pidfd of T: readable if T dies waiting (PID 1 killed, say)
+    student_fd: int | None  # a pidfd of the student process: readable if it dies waiting
 
 
 def prepare(scratch: Path, likely: dict | None, home: Home) -> Sandbox:
     """Build the next sandbox: new namespaces, PID 1, the root (holding the likely exercise's
-    public files ahead), T forked into it; then back home."""
+    public files ahead), the student process forked into it; then back home."""
     life_r, life_w = os.pipe()
     init = mnt = None
     try:
         try:
-            sandbox.enter_namespaces(userns=False)
-            init = isolate.start_init(life_r, own_group=True)
-            root = sandbox.build_root(Limits(), scratch / f"sandbox-{init}", False,
-                                      uid=sandbox.UID_BASE + init)
-            sandbox.put_likely(root, likely)
+            enter_namespaces(userns=False)
+            init = start_init(life_r, own_group=True)
+            root = sandbox_root.build_root(Limits(), scratch / f"sandbox-{init}", False,
+                                           uid=sandbox_root.UID_BASE + init)
+            sandbox_root.put_likely(root, likely)
             mnt = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
             me = os.getpid()
-            student = spares.fork(lambda: isolate.prepare_student(root, me, life_r),
-                                  isolate.run_student, keep=(life_r,))
+            student = spares.fork(lambda: prepare_student(root, me, life_r),
+                                  jobs.run_student, keep=(life_r,))
         finally:
             home.back()
     except BaseException:
@@ -154,7 +130,7 @@ class Leftovers:
 
 
 def usable(box: Sandbox) -> bool:
-    """Whether a prepared sandbox's PID 1 and T are still there (nobody killed them waiting).
+    """Whether a prepared sandbox's PID 1 and student process are still there (nobody killed them waiting).
     Reaps neither: a pid stays ours to signal until it is reaped (see Leftovers)."""
     for pid in (box.init, box.student.pid):
         try:
@@ -167,7 +143,7 @@ def usable(box: Sandbox) -> bool:
 
 def discard(box: Sandbox, leftovers: Leftovers) -> None:
     """Let a prepared sandbox go unused: PID 1 is killed (not reaped yet, so still ours to
-    signal), which ends T and all else inside."""
+    signal), which ends the student process and all else inside."""
     _close(box)
     box.student.discard()
     os.kill(box.init, signal.SIGKILL)
@@ -175,26 +151,26 @@ def discard(box: Sandbox, leftovers: Leftovers) -> None:
     leftovers.add(box.student.pid)
 
 
-def run_job(sock, box: Sandbox, message: bytes, fds: list[int], make_spare, leftovers: Leftovers,
-            home: Home, events: watch.ClosedAfterWriting):
-    """One job in a prepared sandbox: its files in, the job to T, the pool told PID 1's pid (its
-    group is what the pool kills at the wall clock), the next sandbox prepared while T runs,
-    then T watched and its outputs copied out, and the pool told how T ended. Returns the next
-    sandbox (or whatever make_spare gave)."""
+def run_in_sandbox(sock, box: Sandbox, message: bytes, fds: list[int], make_spare,
+                   leftovers: Leftovers, home: Home, events: ClosedAfterWriting):
+    """One job in a prepared sandbox: its files in, the job to the student process, the pool
+    told PID 1's pid (its group is what the pool kills at the wall clock), the next sandbox
+    prepared while the student process runs, then it is watched and its outputs copied out,
+    and the pool told how it ended. Returns the next sandbox (or whatever make_spare gave)."""
     job = json.loads(message)
     limits = Limits(**job["limits"])
     failure, reaped = None, False
     try:
-        setns(box.mnt, sandbox.CLONE_NEWNS)
-        sandbox.fill_root(box.root, job, limits)
-        inner = sandbox.inner_job({**job, "ready_fd": isolate.READY_FD})
+        setns(box.mnt, CLONE_NEWNS)
+        sandbox_root.fill_root(box.root, job, limits)
+        inner = sandbox_root.inner_job({**job, "ready_fd": jobs.READY_FD})
         try:
             events.watch(box.root.out)
             finished = events
-        except OSError:                     # no inotify watch left: wait for T's exit
+        except OSError:                     # no inotify watch left: wait for its exit
             finished = None
         handed = box.student.hand_over(json.dumps(inner).encode(), fds)
-        del inner                           # (the next T is forked from here: not its business)
+        del inner       # (the next student process is forked from here: not its business)
         if not handed:
             raise RuntimeError("the student process was gone before its job came")
     except BaseException:
@@ -205,17 +181,17 @@ def run_job(sock, box: Sandbox, message: bytes, fds: list[int], make_spare, left
         for fd in fds:
             os.close(fd)
     sock.send(json.dumps({"pid": box.init}).encode())
-    following = make_spare()                # while T runs (on the other core)
+    following = make_spare()                # while the student process runs (other core)
     status = FAILED
     if failure is None:
         try:
-            setns(box.mnt, sandbox.CLONE_NEWNS)
-            status, reaped = isolate.watch_job(job, limits, box.root, box.student, finished, box.init)
+            setns(box.mnt, CLONE_NEWNS)
+            status, reaped = watch_job(job, limits, box.root, box.student, finished, box.init)
         except BaseException:
             traceback.print_exc()
         finally:
             home.back()
-    if status == FAILED:        # PID 1 (a zombie at worst: not reaped yet) takes T with it
+    if status == FAILED:        # PID 1 (a zombie at worst: not reaped yet) takes the student along
         os.kill(box.init, signal.SIGKILL)
     sock.send(json.dumps({"status": status, "inner": status}).encode())
     events.unwatch()

@@ -1,86 +1,43 @@
-"""Phase-1 isolation on Linux: new mount/PID/IPC/UTS/network namespaces (plus a user namespace
-when not root), a minimal read-only filesystem with private size-capped tmpfs, a fresh uid.
+"""The sandbox's root: a minimal filesystem (read-only system and Python files, a few devices,
+the exercise's public files) with private size-capped tmpfs for /tmp and /out, and pivot_root.
 
-The job process (W, trusted) calls `enter_namespaces` and `build_root` before its job arrives,
-then `fill_root`; the student process (T) calls `enter_root` and `drop_privileges`. W copies the results
-out with `collect_outputs` once every process in the sandbox is gone.
-See docs/security.md for the threat model.
+The keeper process builds a root before its job is known (`build_root`), puts the job's files in
+(`fill_root`); the student process enters it (`enter_root`). See docs/security.md.
 """
 from __future__ import annotations
 
-import ctypes
-import json
 import os
 import shutil
 import stat
-import subprocess
 import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders import stream
+from graders.sandbox.copyout import copy_file
+from graders.sandbox.syscalls import (
+    CLONE_NEWNS, KEEP_FLAGS, MNT_DETACH, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_NOSYMFOLLOW,
+    MS_RDONLY, MS_REMOUNT, SYS_PIVOT_ROOT, SandboxError, b, check, libc, mount, unshare,
+)
 
-CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-MS_NOSYMFOLLOW = 256
-KEEP_FLAGS = 1 | 2 | 4 | 8 | 1024 | 2048 | 4096   # RDONLY NOSUID NODEV NOEXEC NOATIME NODIRATIME RELATIME
-MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_CAP_AMBIENT = 1, 24, 47
-PR_CAP_AMBIENT_CLEAR_ALL = 4
-SYS_PIVOT_ROOT, SYS_CAPSET = 155, 126
+ENGINE_DIR = Path(__file__).resolve().parent.parent     # graders/, shown read-only inside
 UID_BASE = 1_000_000           # sandbox uid = UID_BASE + a pid that lives as long as the sandbox
 DEVICES = ("null", "zero", "full", "random", "urandom")
-RESULT_BYTES = 64 << 10
 OUT, TMP, WORK, EXERCISE = "/out", "/tmp", "/tmp/work", "/exercise"
 TMP_FLAGS, OUT_FLAGS = MS_NOSUID | MS_NODEV, MS_NOSUID | MS_NODEV | MS_NOEXEC
 EXERCISE_MB = 256              # cap on an exercise's public files, copied into the sandbox
 USUAL_SEEDS = 3                # /out is sized for this many seeds until a job says otherwise
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-
-
-class SandboxError(OSError):
-    """The sandbox could not be set up (the job is not run without it)."""
-
-
-def _check(ret: int, what: str) -> None:
-    if ret != 0:
-        e = ctypes.get_errno()
-        raise SandboxError(e, f"{what}: {os.strerror(e)}")
-
-
-def _b(s) -> bytes | None:
-    return None if s is None else os.fsencode(s)
-
-
-def mount(src, target, fstype, flags: int, data: str | None = None) -> None:
-    _check(_libc.mount(_b(src), _b(target), _b(fstype), flags, _b(data)), f"mount {target}")
-
-
-def unshare(flags: int) -> None:
-    _check(_libc.unshare(flags), "unshare")
-
-
-def prctl(option: int, arg: int = 0) -> None:
-    _check(_libc.prctl(option, arg, 0, 0, 0), f"prctl({option})")
 
 
 # ---- what the sandbox shows -------------------------------------------------------------------
 def readonly_paths() -> list[str]:
     """Host paths shown read-only inside: the OS libraries, the Python standard library, the
     installed packages and the engine's own package; never the project folder itself."""
-    import graders
     paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache"]
     cfg = sysconfig.get_paths()
     paths += [cfg["stdlib"], cfg["platstdlib"], cfg["purelib"], cfg["platlib"]]
     paths += [p for p in sys.path if p.endswith(("site-packages", "dist-packages", "lib-dynload"))]
-    paths.append(str(Path(graders.__file__).resolve().parent))
+    paths.append(str(ENGINE_DIR))
     out = []
     for p in sorted(set(map(os.path.abspath, paths)), key=len):
         if os.path.lexists(p) and not any(p == q or p.startswith(q + "/") for q in out):
@@ -146,20 +103,6 @@ class Root:
     @property
     def out(self) -> Path:
         return self.path / OUT.lstrip("/")
-
-
-def enter_namespaces(userns: bool) -> None:
-    """New mount, PID, IPC, UTS and network namespaces for this process's future children
-    (a user namespace first when not root); mounts made from now on stay private."""
-    uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET
-    unshare(flags | (CLONE_NEWUSER if userns else 0))
-    if userns:
-        Path("/proc/self/setgroups").write_text("deny")
-        Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
-        Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
-    mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _libc.sethostname(b"sandbox", 7)
 
 
 def _bind(b: Bind, dst: Path) -> None:
@@ -276,7 +219,7 @@ def put_likely(root: Root, likely: dict | None) -> None:
 
 def remove_root(root: Root) -> None:
     """Unmount a root and remove its mount point (after every process inside has gone)."""
-    _libc.umount2(_b(root.path), MNT_DETACH)
+    libc.umount2(b(root.path), MNT_DETACH)
     try:
         root.path.rmdir()
     except OSError:
@@ -293,7 +236,6 @@ def inner_job(job: dict) -> dict:
             "public_files": [inside(p) for p in job.get("public_files", [])]}
 
 
-# ---- inside --------------------------------------------------------------------------------
 def enter_root(root: Root) -> None:
     """Called by the student process (PID 1 of the new PID namespace) while still privileged:
     its own mount namespace, a /proc that shows only the sandbox, pivot_root into the new root,
@@ -305,158 +247,6 @@ def enter_root(root: Root) -> None:
     except SandboxError:
         mount("proc", root.path / "proc", "proc", flags)
     old = root.path / ".oldroot"
-    _check(_libc.syscall(SYS_PIVOT_ROOT, _b(root.path), _b(old)), "pivot_root")
+    check(libc.syscall(SYS_PIVOT_ROOT, b(root.path), b(old)), "pivot_root")
     os.chdir("/")
-    _check(_libc.umount2(b"/.oldroot", MNT_DETACH), "umount old root")
-
-
-def drop_privileges(root: Root) -> None:
-    """Called by the student process: a uid of its own with no capabilities (or, inside a user
-    namespace, uid 0 of that namespace with every capability dropped)."""
-    os.chdir(WORK)
-    if not root.userns:
-        os.setgroups([])
-        os.setresgid(root.uid, root.uid, root.uid)
-        os.setresuid(root.uid, root.uid, root.uid)
-        return
-    for cap in range(64):
-        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            break
-    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)       # _LINUX_CAPABILITY_VERSION_3, this thread
-    data = (ctypes.c_uint32 * 6)()
-    _check(_libc.syscall(SYS_CAPSET, header, data), "capset")
-
-
-# ---- getting results out --------------------------------------------------------------------
-def _send(out: int, src: int, limit: int) -> int:
-    """Copy up to limit bytes from src to out by the kernel (sendfile): the bytes never enter
-    this process's memory, which may be a zygote's that later student processes are forked
-    from. Returns the bytes copied."""
-    copied = 0
-    while copied < limit:
-        n = os.sendfile(out, src, None, limit - copied)
-        if n == 0:
-            break
-        copied += n
-    return copied
-
-
-def copy_file(src, dst) -> None:
-    """Copy the regular file src (not through a symlink) to a new file dst, by the kernel."""
-    fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW)
-    try:
-        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-        try:
-            _send(out, fd, os.fstat(fd).st_size)
-        finally:
-            os.close(out)
-    finally:
-        os.close(fd)
-
-
-def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
-    """Copy src_dir/name to dst if it is a regular file of at most cap bytes (no symlinks), by
-    the kernel; a file still growing past cap is refused."""
-    try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=src_dir)
-    except OSError:
-        return
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
-            return
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        try:
-            copied = _send(out, fd, cap + 1)
-        finally:
-            os.close(out)
-        if copied > cap:
-            os.unlink(dst)
-    finally:
-        os.close(fd)
-
-
-def collect_outputs(root: Root, job: dict, trace_bytes: int, collected: set[int]) -> None:
-    """Copy result.json and the seeds' traces not collected yet from the sandbox's /out to the
-    host out_dir (see collect_seed)."""
-    top = os.open(root.out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        _copy_capped(top, "result.json", Path(job["out_dir"]) / "result.json", RESULT_BYTES)
-    finally:
-        os.close(top)
-    for seed in job["seeds"]:
-        collect_seed(root, job, int(seed), trace_bytes, collected)
-
-
-def collect_seed(root: Root, job: dict, seed: int, trace_bytes: int, collected: set[int]) -> None:
-    """Copy seed-N/trace.{json,safetensors} from the sandbox's /out to the host out_dir, once
-    (added to collected): regular files only, never through a symlink, each under its size cap;
-    the host folder appears whole (graders.stream)."""
-    if seed in collected:
-        return
-    collected.add(seed)
-    host = Path(job["out_dir"])
-    try:
-        d = os.open(f"{root.out}/{stream.seed_folder(seed)}", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return
-    try:
-        for name in ("trace.json", "trace.safetensors"):
-            _copy_capped(d, name, host / stream.part_folder(seed) / name, trace_bytes)
-    finally:
-        os.close(d)
-    if (host / stream.part_folder(seed)).is_dir():
-        os.rename(host / stream.part_folder(seed), host / stream.seed_folder(seed))
-
-
-# ---- can we? ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Availability:
-    """Whether phase 1 can be isolated on this machine, and how."""
-
-    available: bool
-    userns: bool
-    seccomp: bool
-    reason: str
-
-
-_PROBE = r"""
-import json, os, sys, tempfile, types
-pkg = types.ModuleType("graders"); pkg.__path__ = [sys.argv[1]]; sys.modules["graders"] = pkg
-from graders import sandbox, seccomp
-userns = os.getuid() != 0
-try:
-    sandbox.enter_namespaces(userns)
-    sandbox.mount("tmpfs", tempfile.gettempdir(), "tmpfs", sandbox.MS_NOSUID, "size=1m")
-    pid = os.fork()
-    if pid == 0:
-        try:
-            seccomp.install()
-            os._exit(0)
-        except BaseException:
-            os._exit(3)
-    secc = os.waitpid(pid, 0)[1] == 0
-    print(json.dumps({"available": True, "userns": userns, "seccomp": secc, "reason": ""}))
-except Exception as e:
-    print(json.dumps({"available": False, "userns": userns, "seccomp": False, "reason": str(e)}))
-"""
-_probed: Availability | None = None
-
-
-def probe() -> Availability:
-    """Try the namespaces, a tmpfs mount and seccomp in a throwaway process (cached)."""
-    global _probed
-    if _probed is None:
-        if not sys.platform.startswith("linux"):
-            _probed = Availability(False, False, False, f"namespaces need Linux (this is {sys.platform})")
-            return _probed
-        pkg_dir = str(Path(__file__).resolve().parent)
-        try:
-            out = subprocess.run([sys.executable, "-I", "-c", _PROBE, pkg_dir], capture_output=True,
-                                 text=True, timeout=30, env={"PATH": "/usr/bin:/bin"}).stdout
-            _probed = Availability(**json.loads(out.strip().splitlines()[-1]))
-        except (OSError, ValueError, IndexError, subprocess.TimeoutExpired) as e:
-            _probed = Availability(False, False, False, f"the sandbox probe failed: {e}")
-    return _probed
+    check(libc.umount2(b"/.oldroot", MNT_DETACH), "umount old root")

@@ -1,11 +1,11 @@
-"""Where gradings keep their temporary files (graders.scratch)."""
+"""Where gradings keep their temporary files (graders.sandbox.scratch)."""
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
 
-from graders import scratch
+from graders.sandbox import scratch
 
 
 def test_the_folder_named_in_the_environment_is_used(monkeypatch, tmp_path):
@@ -34,7 +34,7 @@ def test_folders_left_by_a_killed_process_are_swept_and_live_ones_kept(monkeypat
     import subprocess
     import sys
     monkeypatch.setenv(scratch.ENV, str(tmp_path))
-    code = ("import os; from graders import scratch; "
+    code = ("import os; from graders.sandbox import scratch; "
             "d = scratch.make('tracegrade-pool-'); os.makedirs(d + '/zygote-1/sandbox-7'); "
             "t = scratch.folder('tracegrade-'); os._exit(0)")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, scratch.ENV: str(tmp_path)})

@@ -91,10 +91,10 @@ def planted_exercise(dest: Path) -> Exercise:
 
 @pytest.fixture(scope="package")
 def lab(tmp_path_factory):
-    from graders import sandbox
     from graders.pool import WarmPool
+    from graders.sandbox import probe
 
-    avail = sandbox.probe()
+    avail = probe()
     require_service("the sandbox", avail.available, avail.reason)
     root = tmp_path_factory.mktemp("security")
     ex = planted_exercise(root / "one-training-step")
