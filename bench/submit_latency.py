@@ -1,7 +1,7 @@
 """Measures submit-to-graded time through the JSON API, as a client sees it: submit a file N times
 (one at a time), poll each submission every 20 ms, print each time and the median.
 
-    python -m server.latency --server URL --token TOKEN --course backprop \\
+    python -m bench.submit_latency --server URL --token TOKEN --course backprop \\
         --exercise one-training-step --file exercises/one-training-step/solution.py -n 10
 """
 from __future__ import annotations
