@@ -70,3 +70,27 @@ def test_step_that_never_moves_the_parameters_loses_the_update_points(slug, path
     assert update, [t.name for t in result.tests]
     assert all(t.status == "failed" for t in update), [(t.name, t.status) for t in update]
     assert all(t.diagnosis == "step_before_backward" for t in update)
+
+
+def _no_double(m: str) -> bool:
+    return "double" not in m and "Lower the learning rate" in m
+
+
+def _digits_differ(m: str) -> bool:
+    found = re.search(r"yours is (\S+), expected (\S+?)\.? ", m)
+    return bool(found) and found.group(1) != found.group(2)
+
+
+@pytest.mark.parametrize("path, diagnosis, says_it_right", [
+    ("learning-rate/bad_lr_0_25_edge.py", "edge_of_stability", _no_double),
+    ("gradient-check/bad_eps_1e12.py", "numerical_grad_inaccurate", _digits_differ),
+    ("minibatch-epochs/bad_one_epoch_loss.py", "wrong_epoch_count",
+     lambda m: "returned 1 epoch loss;" in m),
+    ("bce-with-logits/bad_softmax_one_column.py", "softmax_one_logit",
+     lambda m: "softmax" in m and "labels" not in m),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_feedback_words_the_mistake_right(path, diagnosis, says_it_right, grader):
+    result = grader.grade(Exercise.load(EXERCISES / Path(path).parent.name),
+                          (CORPUS / path).read_bytes(), seeds="all")
+    messages = [t.message for t in result.tests if t.diagnosis == diagnosis]
+    assert messages and all(says_it_right(m) for m in messages), messages
