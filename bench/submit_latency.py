@@ -11,7 +11,7 @@ import statistics
 import time
 from pathlib import Path
 
-from server.client import ApiClient
+from server.api_client import ApiClient
 
 
 def measure(client: ApiClient, course: str, exercise: str, code: str, n: int) -> list[float]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from server.client import ApiClient, ApiError, safe_extract
+from server.api_client import ApiClient, ApiError, safe_extract
 
 server_option = click.option("--server", envvar="TRACEGRADE_SERVER", required=True,
                              help="Server URL, such as http://127.0.0.1:8000 ($TRACEGRADE_SERVER).")

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from server.client import ApiError, safe_extract
+from server.api_client import ApiError, safe_extract
 
 
 def make_zip(files: dict[str, bytes]) -> bytes:
