@@ -14,7 +14,7 @@ from werkzeug.exceptions import Unauthorized
 from server import present, queue, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
-from server.limits import limit_submissions
+from server.submission_rate import limit_submissions
 from server.models import ApiToken, Enrollment, Submission, User
 from server.security import token_hash
 from server.student import engine_exercise

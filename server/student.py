@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from server import catalog, gradebook, present, queue, regrade, schedule, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
-from server.limits import limit_submissions
+from server.submission_rate import limit_submissions
 from server.models import Enrollment, Exercise, Submission
 from server.plot import loss_plot
 from server.render import render_prompt
