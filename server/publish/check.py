@@ -1,0 +1,125 @@
+"""The publishing check of an uploaded exercise, run in a candidate copy of it: the server records
+the reference traces in the sandbox (server.references), then runs the engine's self-check
+(graders.authoring.check_exercise), scores the solution seed by seed, measures how far the
+uploaded traces are from this server's, and grades the corpus (corpus/*.py) if there is one.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from graders import Exercise, Grader
+from graders.authoring import check_exercise, drift_problem
+from graders.checks.drift import trace_drift
+from graders.errors import ExerciseError, GradingError
+from graders.trace.store import TraceFormatError, load_trace
+from server.publish.report import PublishReport
+from server.references import COMMITTED, ReferenceRecorder
+
+CORPUS = "corpus"
+MAX_CORPUS = 50
+EXPECT_RE = re.compile(r"^# expect: (full|mistake|verdict)\s*(\S*)")
+
+
+def check_candidate(upload: Path, candidate: Path, report: PublishReport,
+                    recorder: ReferenceRecorder, grader: Grader) -> None:
+    """Copy upload to candidate, record its references and check it; problems go to report."""
+    shutil.copytree(upload, candidate, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    try:
+        recorder.record(candidate, upload)
+        ex = Exercise.load(candidate)
+    except ExerciseError as e:
+        report.problems.append(_relative(str(e), candidate, upload))
+        return
+    try:
+        rep = check_exercise(ex, grader)
+    except GradingError as e:
+        report.problems.append(str(e))
+        return
+    report.problems += [_relative(p, candidate, upload) for p in rep.problems]
+    report.solution_score, report.starter_score = rep.solution_score, rep.starter_score
+    report.max_score = rep.max_score
+    report.drift = "a second recording here: " + rep.drift_text()
+    report.drift_of_tolerance = rep.drift.of_tolerance if rep.drift else None
+    if rep.solution_score is None:
+        return
+    try:
+        _seed_scores(ex, grader, report)
+        _committed_drift(ex, candidate / COMMITTED, report)
+        _corpus(ex, candidate / CORPUS, grader, report)
+    except GradingError as e:
+        report.problems.append(str(e))
+
+
+def _seed_scores(ex: Exercise, grader: Grader, report: PublishReport) -> None:
+    solution = ex.solution.read_bytes()
+    for seed in ex.seeds:
+        r = grader.grade(ex, solution, seeds=[seed])
+        report.seed_scores[str(seed)] = r.score
+        if r.score < r.max_score:
+            report.problems.append(f"the solution gets {r.score:g}/{r.max_score:g} on seed {seed} "
+                                   f"(it must get full marks on every seed): {r.message or ''}"
+                                   .rstrip(": "))
+
+
+def _committed_drift(ex: Exercise, committed: Path, report: PublishReport) -> None:
+    worst = None
+    for seed in ex.seeds:
+        if not (committed / f"seed-{seed}").is_dir():
+            continue
+        try:
+            theirs = load_trace(committed / f"seed-{seed}")
+        except TraceFormatError as e:
+            report.problems.append(f"traces/seed-{seed} cannot be read ({e}). Run `tracegrade "
+                                   f"trace` again, or leave traces/ out: the server records its own.")
+            return
+        drifts = trace_drift(theirs, load_trace(ex.trace_dir(seed)), ex.rtol, ex.atol)
+        if drifts and (worst is None or drifts[0].of_tolerance > worst[1].of_tolerance):
+            worst = (seed, drifts[0])
+    if worst is None:
+        if committed.is_dir():
+            report.committed_drift = "identical to this server's recording"
+        return
+    seed, d = worst
+    report.committed_drift = (f"{d.relative:.2g} of the magnitude ({d.of_tolerance:.2g} of the "
+                              f"tolerance, {d.where()}, seed {seed})")
+    problem = drift_problem(seed, d)
+    if problem:
+        report.problems.append("uploaded traces/: " + problem)
+
+
+def _corpus(ex: Exercise, folder: Path, grader: Grader, report: PublishReport) -> None:
+    files = sorted(folder.glob("*.py")) if folder.is_dir() else []
+    if len(files) > MAX_CORPUS:
+        report.problems.append(f"corpus/ holds {len(files)} files; at most {MAX_CORPUS} are "
+                               f"checked on upload. Keep the telling ones.")
+        return
+    for f in files:
+        first = (f.read_text(encoding="utf-8", errors="replace").splitlines() or [""])[0]
+        m = EXPECT_RE.match(first)
+        if not m:
+            report.problems.append(f"corpus/{f.name}: the first line must be '# expect: full', "
+                                   f"'# expect: mistake <diagnosis>' or '# expect: verdict <verdict>'.")
+            continue
+        kind, what = m.groups()
+        r = grader.grade(ex, f.read_bytes(), seeds="all")
+        if kind == "full":
+            ok, got = r.score == r.max_score, f"{r.score:g}/{r.max_score:g}"
+        elif kind == "mistake":
+            ok = r.score < r.max_score and what in r.diagnoses
+            got = f"{r.score:g}/{r.max_score:g}, diagnoses {', '.join(r.diagnoses) or 'none'}"
+        else:
+            ok, got = r.verdict.value == what and r.score == 0, f"verdict {r.verdict.value}"
+        expect = kind + (f" {what}" if what else "")
+        report.corpus.append({"file": f.name, "expect": expect, "got": got, "ok": ok})
+        if not ok:
+            report.problems.append(f"corpus/{f.name}: expected {expect}, got {got}")
+
+
+def _relative(message: str, candidate: Path, upload: Path) -> str:
+    """Messages name files inside the archive, not the server's folders."""
+    for folder in (candidate, upload):
+        message = message.replace(str(folder.resolve()) + "/", "").replace(str(folder) + "/", "")
+        message = message.replace(str(folder.resolve()), "the archive").replace(str(folder), "the archive")
+    return message
