@@ -13,6 +13,7 @@ from server.teach import bp, teaching
 from server.web import db, login_required
 from server import (instructor_api, teach_analytics, teach_grades, teach_members,  # noqa: F401
                     teach_regrade)
+from server.publish import api as publish_api, pages as publish_pages  # noqa: F401
 
 PAGE = 100
 

@@ -11,6 +11,7 @@ import io
 import stat
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -30,8 +31,16 @@ class ArchiveLimits:
     depth: int = 12                    # folders deep
 
     def describe(self) -> str:
-        return (f"{self.archive_bytes >> 20} MB archive, {self.unpacked_bytes >> 20} MB unpacked, "
+        return (f"{human_size(self.archive_bytes)} archive, {human_size(self.unpacked_bytes)} unpacked, "
                 f"{self.files} files")
+
+
+def human_size(n: int) -> str:
+    """A byte count for people: '16 MB', '4 KB', '900 bytes'."""
+    for unit, shift in (("MB", 20), ("KB", 10)):
+        if n >= 1 << shift:
+            return f"{n / (1 << shift):.3g} {unit}"
+    return f"{n} bytes"
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,8 @@ def unpack(data: bytes, dest: Path, limits: ArchiveLimits = ArchiveLimits()) -> 
     """Unpack the archive bytes into dest (created; must not exist) and return the exercise
     folder inside it. Raises ArchiveError, leaving dest absent, when the archive is refused."""
     if len(data) > limits.archive_bytes:
-        raise ArchiveError(f"the archive is {len(data) / 2**20:.1f} MB; the limit is "
-                           f"{limits.archive_bytes >> 20} MB. Leave out large data files and "
+        raise ArchiveError(f"the archive is {human_size(len(data))}; the limit is "
+                           f"{human_size(limits.archive_bytes)}. Leave out large data files and "
                            f"__pycache__ folders.")
     if data[:2] == b"\x1f\x8b":
         opener = _TarReader
@@ -61,6 +70,9 @@ def unpack(data: bytes, dest: Path, limits: ArchiveLimits = ArchiveLimits()) -> 
         try:
             for e in entries:
                 _write(reader, e, dest, limits)
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as err:
+            _remove(dest)
+            raise ArchiveError(f"the archive is damaged ({err}); make it again.") from None
         except BaseException:
             _remove(dest)
             raise
@@ -84,8 +96,8 @@ def _plan(raw: list[tuple[str, int, object]], limits: ArchiveLimits) -> list[Ent
     if len(names) > limits.files:
         raise ArchiveError(f"the archive holds more than {limits.files} files. An exercise folder "
                            f"needs far fewer: leave out data sets and caches.")
-    if sum(size for _, size, _ in names) > limits.unpacked_bytes:
-        raise ArchiveError(f"the archive unpacks to more than {limits.unpacked_bytes >> 20} MB.")
+    if sum(n for _, n, _ in names) > limits.unpacked_bytes:
+        raise ArchiveError(f"the archive unpacks to more than {human_size(limits.unpacked_bytes)}.")
     tops = {p.parts[0] for p, _, _ in names}
     if PurePosixPath("exercise.toml") in seen:
         strip = 0
@@ -218,7 +230,7 @@ class _TarReader:
                 total += m.size
                 if len(out) >= limits.files or total > limits.unpacked_bytes:
                     raise ArchiveError(f"the archive holds more than {limits.files} files or "
-                                       f"unpacks to more than {limits.unpacked_bytes >> 20} MB.")
+                                       f"unpacks to more than {human_size(limits.unpacked_bytes)}.")
                 out.append((name, m.size, m))
         except (tarfile.TarError, OSError, EOFError) as e:
             raise ArchiveError(f"the .tar.gz archive cannot be read ({e}); make it again.") from None
