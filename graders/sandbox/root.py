@@ -79,7 +79,7 @@ def bind_plan() -> tuple[tuple[Bind, ...], tuple[str, ...]]:
 
 @dataclass
 class Root:
-    """A built sandbox root, as the job process sees it."""
+    """A built sandbox root, as its keeper sees it."""
 
     path: Path          # the root tmpfs (read-only once built)
     uid: int            # the uid student code runs as (0 inside a user namespace)
@@ -175,7 +175,7 @@ def fill_root(root: Root, job: dict, limits) -> None:
 def put_public(root: Root, exercise_dir: str, files: list[str]) -> None:
     """Copy an exercise's public files (regular files inside exercise_dir only) to the root's
     /exercise, read-only; nothing to do when it holds these very files already (same paths,
-    sizes and times: a job process copies its zygote's previous exercise ahead)."""
+    sizes and times: a keeper copies its zygote's previous exercise ahead)."""
     exercise_dir = os.path.abspath(exercise_dir)
     for p in root.shown:
         if exercise_dir == p or exercise_dir.startswith(p + "/"):
