@@ -56,7 +56,7 @@ class ForkBackend(Backend):
     description = "cold: fresh interpreter per submission"
 
     def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun:
-        from graders import child
+        from graders.grading import child
         pipes = [os.pipe() for _ in range(3)]
         (out_r, out_w), (err_r, err_w), (ready_r, ready_w) = pipes
         pid = os.fork()
@@ -94,7 +94,7 @@ def cold_one(exercise_dir: str, source_file: str) -> None:
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
-    from graders import phase1, phase2, plugin  # noqa: F401
+    from graders.grading import phase1, phase2, plugin  # noqa: F401
     from graders.pool import lazydynamo
     lazydynamo.skip_until_imported()        # the zygotes' start-up shortcut too (1.9 s a process)
     ex = Exercise.load(exercise_dir)

@@ -5,8 +5,8 @@ Works with no database and no web server; `server/` builds on it, never the othe
 from graders.errors import ExerciseError, GradingError, TracegradeError
 from graders.exercise import Exercise
 from graders.limits import Limits
-from graders.results import GradeResult, TestOutcome, Verdict
-from graders.runner import Grader
+from graders.grading.grader import Grader
+from graders.grading.results import GradeResult, TestOutcome, Verdict
 
 __all__ = [
     "Exercise", "ExerciseError", "GradeResult", "Grader", "GradingError", "Limits",

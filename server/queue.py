@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from graders.runner import decode_source
+from graders.grading.grader import decode_source
 from server import schedule
 from server.db import utcnow
 from server.models import LIVE, Exercise, Submission, TestResult, User

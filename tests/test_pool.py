@@ -267,7 +267,7 @@ builtins.mark = True
 
 def test_light_modules_agree_with_the_engine_on_file_names():
     """The pool's light modules spell the engine's file names themselves (no torch import)."""
-    from graders import phase1
+    from graders.grading import phase1
     from graders.pool import sessions
     from graders.sandbox import copyout
     from graders.trace import store

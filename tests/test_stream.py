@@ -14,7 +14,7 @@ from graders.pool import WarmPool, cores, spares, stream
 from graders.sandbox.copyout import RESULT_FILE
 from graders.sandbox.inotify import ClosedAfterWriting
 from graders.sandbox.watch import wait_student
-from graders.runner import PHASE2_WALL_SECONDS
+from graders.grading.grader import PHASE2_WALL_SECONDS
 from tests.conftest import EXERCISES, GOOD_TRAIN_STEP
 
 FAILS_ON_SECOND_SEED = '''

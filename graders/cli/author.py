@@ -30,7 +30,7 @@ def check_cmd(path: Path) -> None:
 
     PATH is one exercise folder, a course folder (course.toml) or a folder of exercises."""
     from graders.authoring import check_exercise
-    from graders.runner import Grader
+    from graders.grading.grader import Grader
 
     exercises = _exercises_or_exit(path)
     bad = 0
@@ -53,7 +53,7 @@ def check_cmd(path: Path) -> None:
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 def trace_cmd(path: Path) -> None:
     """Record reference traces from the solution, for public and hidden seeds."""
-    from graders.runner import Grader
+    from graders.grading.grader import Grader
 
     exercises = _exercises_or_exit(path)
     with Grader(one_shot=True) as grader:
@@ -75,7 +75,7 @@ def trace_cmd(path: Path) -> None:
 def new_cmd(slug: str, parent: Path, title: str | None, no_trace: bool) -> None:
     """Scaffold an exercise folder SLUG that passes `tracegrade check` as it stands."""
     from graders.exercise import SLUG_RE, Exercise
-    from graders.runner import Grader
+    from graders.grading.grader import Grader
 
     if not SLUG_RE.match(slug):
         raise click.UsageError(f"'{slug}' is not a valid slug: use lowercase letters, digits and '-'.")

@@ -23,7 +23,7 @@ from graders.cli.report import result_table
               help="Exit with status 1 when the score is below this number.")
 def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: float | None) -> None:
     """Grade FILE against the exercise in EXERCISE_DIR."""
-    from graders.runner import Grader
+    from graders.grading.grader import Grader
 
     exercise = load_or_exit(exercise_dir)
     if not file.is_file():

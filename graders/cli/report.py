@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from graders.results import GradeResult, Verdict
+from graders.grading.results import GradeResult, Verdict
 
 
 def result_table(result: GradeResult, exercise_title: str) -> str:

@@ -1,5 +1,5 @@
 """How a grading job reaches a child process. `ColdBackend` starts a fresh interpreter per job
-(`python -m graders.child`); the warm pool plugs in behind the same `Backend.run` interface.
+(`python -m graders.grading.child`); the warm pool plugs in behind the same `Backend.run` interface.
 
 `watch_child` is shared: it enforces the wall clock after the child says it is ready, caps
 stdout+stderr, and kills the child's whole process group on either limit.
@@ -153,7 +153,7 @@ class ColdBackend(Backend):
         ready_r, ready_w = os.pipe()
         job = {**job, "ready_fd": ready_w}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "graders.child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-m", "graders.grading.child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, cwd=job.get("work_dir") or job["tmp_dir"], env=child_env(),
             start_new_session=True, pass_fds=(ready_w,),
         )

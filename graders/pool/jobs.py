@@ -21,7 +21,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders import child
+from graders.grading import child
 from graders.limits import Limits
 from graders.pool import spares
 from graders.pool.spares import STATUS
@@ -214,7 +214,7 @@ def run_student(job: dict, fds: list[int], report_w: int, prepared) -> None:
         traceback.print_exc()
         flush_and_exit(72)
     try:
-        from graders import phase1
+        from graders.grading import phase1
         phase1.run(job, on_ready=signal_ready, on_done=close_output)
         code = 0
     except BaseException:

@@ -13,7 +13,7 @@ import traceback
 import pytest
 from _pytest.runner import runtestprotocol
 
-from graders import phase2, plugin
+from graders.grading import phase2, plugin
 from graders.pool import jobs, spares, stream
 from graders.pool.heap import collapse_heap
 from graders.sandbox.syscalls import set_process_name

@@ -64,7 +64,7 @@ def warm_trusted() -> None:
     import pytest
     import torch
 
-    from graders import phase2
+    from graders.grading import phase2
     from graders.trace import load_trace, save_trace, Recorder, use, record
 
     with tempfile.TemporaryDirectory(prefix="tracegrade-warm-") as d:
@@ -91,7 +91,8 @@ def import_only(kind: str) -> None:
     lazydynamo.skip_until_imported()
     if kind == "untrusted":
         # (checks: scenarios use it, 10 ms to import)
-        from graders import checks, phase1, scenario, trace  # noqa: F401
+        from graders import checks, scenario, trace  # noqa: F401
+        from graders.grading import phase1  # noqa: F401
         from graders.pool import jobs, zygote_sandbox  # noqa: F401
         from graders.sandbox import root, seccomp  # noqa: F401
         from graders.trace import handgrad, layers  # noqa: F401
@@ -99,7 +100,8 @@ def import_only(kind: str) -> None:
     else:
         import pytest  # noqa: F401
 
-        from graders import checks, phase2, plugin  # noqa: F401
+        from graders import checks  # noqa: F401
+        from graders.grading import phase2, plugin  # noqa: F401
 
 
 def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:

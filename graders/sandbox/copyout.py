@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-RESULT_FILE = "result.json"     # the student process (graders.phase1) writes it last
+RESULT_FILE = "result.json"     # the student process (graders.grading.phase1) writes it last
 RESULT_BYTES = 64 << 10
 
 

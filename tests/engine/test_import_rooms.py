@@ -94,7 +94,8 @@ def _room(prefix: str) -> list[str]:
 
 
 def test_the_rooms_exist():
-    for room in ("graders.sandbox", "graders.pool", "graders.checks", "graders.trace", "graders.cli"):
+    for room in ("graders.grading", "graders.sandbox", "graders.pool", "graders.checks", "graders.trace",
+                 "graders.cli"):
         assert room in MODULES and len(_room(room)) > 1, room
 
 
@@ -112,8 +113,13 @@ def test_the_sandbox_knows_nothing_of_pytest_grading_or_the_pool():
 def test_checks_know_nothing_of_processes():
     for name in _room("graders.checks"):
         bad = {t for t in imports_of(name)
-               if t in PROCESS_MODULES or t.startswith(("graders.pool", "graders.sandbox", "graders.child",
-                                                         "graders.runner", "graders.phase1", "graders.phase2"))}
+               if t in PROCESS_MODULES or t.startswith(("graders.pool", "graders.sandbox", "graders.grading"))}
+        assert not bad, f"{name} imports {sorted(bad)}"
+
+
+def test_the_pool_never_imports_the_grader_or_the_cli():
+    for name in _room("graders.pool"):
+        bad = {t for t in imports_of(name) if t.startswith(("graders.grading.grader", "graders.cli"))}
         assert not bad, f"{name} imports {sorted(bad)}"
 
 
@@ -124,4 +130,4 @@ def test_the_engine_never_imports_the_server():
 
 def test_the_walk_sees_lazy_imports():
     """(The test's own check: a function-level import counts.)"""
-    assert "graders.pool" in imports_of("graders.runner")
+    assert "graders.pool" in imports_of("graders.grading.grader")

@@ -8,7 +8,7 @@ import tomllib
 import zipfile
 
 from graders import Exercise
-from graders.runner import Grader
+from graders.grading.grader import Grader
 from tests.conftest import EXERCISES
 from tests.server.conftest import COURSE, EXERCISE, gen_token, gen_user, login
 

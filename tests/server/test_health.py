@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from graders import results
+from graders.grading import results
 from server import heartbeat, queue
 from server.db import utcnow
 from server.models import Exercise, Submission

@@ -7,7 +7,7 @@ import zipfile
 
 from sqlalchemy import select
 
-from graders import results
+from graders.grading import results
 from server import queue
 from server.models import Exercise
 from tests.server.conftest import COURSE, EXERCISE, csrf, gen_user, login

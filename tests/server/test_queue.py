@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from graders import results
+from graders.grading import results
 from server import queue
 from server.db import utcnow
 from server.models import Exercise, Submission, TestResult

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from graders import results
+from graders.grading import results
 from server import queue
 from server.models import LIVE, REGRADE, PastResult, Submission
 from tests.server.conftest import COURSE, EXERCISE, csrf, gen_user, login

@@ -17,7 +17,7 @@ from graders.errors import GradingError
 from graders.exercise import Exercise
 from graders.pool import stream
 from graders.pool.backends import Backend, ChildRun
-from graders.results import GradeResult, TestOutcome, Verdict
+from graders.grading.results import GradeResult, TestOutcome, Verdict
 from graders.sandbox import scratch
 
 PHASE1_VERDICTS = {

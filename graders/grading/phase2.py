@@ -1,7 +1,7 @@
 """Phase 2, run in a trusted child: pytest runs the exercise's graders on the student trace,
 the reference trace and the source text, and the plugin writes per-test outcomes to JSON.
 
-No conftest.py, no plugin autoloading, no cache: only graders.plugin is loaded.
+No conftest.py, no plugin autoloading, no cache: only graders.grading.plugin is loaded.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 PYTEST_FLAGS = [
-    "-p", "graders.plugin",
+    "-p", "graders.grading.plugin",
     "-p", "no:cacheprovider",
     "-p", "no:unraisableexception",
     "-p", "no:threadexception",

@@ -1,6 +1,6 @@
 """Entry point of a grading child process: read one job (JSON) on stdin and run its phase.
 
-`python -m graders.child` is what the cold backend starts; the warm pool calls `run_phase` in a
+`python -m graders.grading.child` is what the cold backend starts; the warm pool calls `run_phase` in a
 forked child instead. The job's `ready_fd`, when given, gets one byte just before untrusted
 code starts (the parent starts the wall clock then) and is closed.
 """
@@ -27,10 +27,10 @@ def run_phase(job: dict) -> int:
     """Run the job's phase (1: the scenario; 2: the pytest graders) in this process."""
     ready = job.get("ready_fd")
     if job["phase"] == 1:
-        from graders import phase1
+        from graders.grading import phase1
         phase1.run(job, on_ready=lambda: signal_ready(ready))
         return 0
-    from graders import phase2
+    from graders.grading import phase2
     signal_ready(ready)
     return phase2.run(job)
 
