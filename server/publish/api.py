@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, request
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.api import api_user, bp
 from server.models import Course, Exercise
 from server.publish import manage
-from server.publish.intake import ArchiveLimits
+from server.publish.intake import ArchiveLimits, human_size
 from server.publish.service import publish_archive
 from server.web import db, membership
 
@@ -52,7 +53,11 @@ def flag(value) -> bool:
 def read_upload(limits: ArchiveLimits) -> bytes:
     """The archive of a multipart upload (field 'archive'), within the archive size limit."""
     request.max_content_length = limits.archive_bytes + (64 << 10)
-    f = request.files.get(FIELD)
+    try:
+        f = request.files.get(FIELD)
+    except RequestEntityTooLarge:
+        abort(413, description=f"The upload is larger than the {human_size(limits.archive_bytes)} "
+                               f"an exercise archive may be. Leave out large data files and caches.")
     if f is None:
         abort(400, description=f"Send the exercise as a multipart upload with the archive (.zip "
                                f"or .tar.gz) in the field '{FIELD}'.")

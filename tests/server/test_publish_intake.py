@@ -144,3 +144,12 @@ def test_an_invalid_exercise_toml_is_refused_naming_the_file_and_key(app, dbs, t
     assert r.status_code == 422
     assert "exercise.toml, key 'points': must be positive" in r.json["error"]
     assert str(tmp_path) not in r.get_data(as_text=True)
+
+
+def test_an_upload_over_the_archive_limit_gets_413_saying_so(app, dbs):
+    token = gen_token(dbs, gen_user(dbs, "teacher@example.org", "instructor"))
+    big = b"PK\x03\x04" + b"\0" * (ArchiveLimits().archive_bytes + (100 << 10))
+    r = app.test_client().post(f"/api/v1/courses/{COURSE}/exercises",
+                               headers={"Authorization": f"Bearer {token}"},
+                               data={"archive": (io.BytesIO(big), "ex.zip")})
+    assert r.status_code == 413 and "exercise archive" in r.json["error"]
