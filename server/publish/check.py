@@ -77,7 +77,7 @@ def _committed_drift(ex: Exercise, committed: Path, report: PublishReport) -> No
         drifts = trace_drift(theirs, load_trace(ex.trace_dir(seed)), ex.rtol, ex.atol)
         if drifts and (worst is None or drifts[0].of_tolerance > worst[1].of_tolerance):
             worst = (seed, drifts[0])
-    if worst is None:
+    if worst is None or worst[1].relative == 0:
         if committed.is_dir():
             report.committed_drift = "identical to this server's recording"
         return
