@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from server.api import api_user, bp
@@ -73,7 +74,12 @@ def publish(slug: str):
     limits = ArchiveLimits()
     data = read_upload(limits)
     dry_run = flag(request.form.get("dry_run", request.args.get("dry_run")))
-    outcome = publish_archive(db(), course, data, current_app.config["INSTANCE"], dry_run, limits)
+    try:
+        outcome = publish_archive(db(), course, data, current_app.config["INSTANCE"], dry_run, limits)
+    except IntegrityError:
+        db().rollback()
+        abort(409, description="Another upload of this exercise was published at the same time. "
+                               "Push again: the same content makes no new version.")
     report = outcome.report
     if not report.ok:
         db().rollback()

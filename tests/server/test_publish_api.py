@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.models import Course, Exercise, ExerciseVersion, Submission
-from tests.server.conftest import COURSE, EXERCISE, gen_token, gen_user
+from tests.server.conftest import COURSE, EXERCISE, csrf, gen_token, gen_user, login
 from tests.server.test_publish_helpers import exercise_copy, tar_folder, zip_folder
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -115,6 +115,18 @@ def test_publish_fix_refuse_roll_back_hide_reorder_pull(app, dbs, teacher, tmp_p
     r = client.post(f"/api/v1/courses/{COURSE}/exercises/{SLUG}/rollback", headers=auth(teacher),
                     json={"version": "0" * 16})
     assert r.status_code == 404 and "no version" in r.json["error"]
+
+    # the same from the versions page: roll forward to the second version
+    web = app.test_client()
+    login(web, "teacher@example.org")
+    page = web.get(f"/teach/c/{COURSE}/exercises/{SLUG}/versions").get_data(as_text=True)
+    assert f'aria-label="Roll back to version {second}"' in page and "~README.md" in page
+    assert 'role="region" aria-label="Versions of zero-grad-copy"' in page
+    r = web.post(f"/teach/c/{COURSE}/exercises/{SLUG}/versions", follow_redirects=True,
+                 data={"action": "rollback", "version": second, "csrf_token": csrf(web)})
+    assert f"back to version {second}" in r.get_data(as_text=True)
+    dbs.expire_all()
+    assert dbs.get(Exercise, ex.id).current_version.content_hash.startswith(second)
 
     # reorder, hide, unhide (it comes back at the end)
     r = client.post(f"/api/v1/courses/{COURSE}/order", headers=auth(teacher),
