@@ -3,7 +3,9 @@ published (or already published), 1 when refused with the report printed, 2 on a
 `pull` gets the instructor's folder back as it was pushed, solution and hidden graders included."""
 from __future__ import annotations
 
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +16,7 @@ from tests.server.conftest import COURSE, gen_token, gen_user
 from tests.server.test_publish_helpers import exercise_copy
 
 pytestmark = pytest.mark.filterwarnings("ignore")
+CORPUS = Path(__file__).resolve().parents[1] / "exercises" / "corpus" / "zero-grad"
 
 
 @pytest.fixture
@@ -64,9 +67,13 @@ def test_push_publishes_exits_0_and_pull_gets_the_folder_back(served, tmp_path):
                       .replace("def test_", "def test_hidden_"))
     toml = folder / "exercise.toml"
     toml.write_text(toml.read_text().replace("points = 10", "points = 20"))
+    (folder / "corpus").mkdir()
+    for name in ("bad_no_zero_grad.py", "good_grad_none.py"):
+        shutil.copy(CORPUS / name, folder / "corpus" / name)
     r = run(push_cmd, [str(folder), "--course", COURSE], served)
     assert r.exit_code == 0, r.output
     assert "zero-grad-copy: published" in r.output and "solution 20/20" in r.output
+    assert "corpus: 2 of 2 as expected" in r.output
     r = run(push_cmd, [str(folder), "--course", COURSE], served)
     assert r.exit_code == 0 and "unchanged" in r.output
     back = tmp_path / "back"

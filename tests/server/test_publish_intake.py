@@ -4,6 +4,7 @@ names that are not UTF-8, no exercise.toml. Good ones unpack, with or without a 
 from __future__ import annotations
 
 import io
+import os
 import stat
 import tarfile
 import zipfile
@@ -11,9 +12,9 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from server.models import ExerciseVersion
+from server.models import ExerciseVersion, User
 from server.publish.intake import ArchiveError, ArchiveLimits, unpack
-from tests.server.conftest import COURSE, gen_token, gen_user
+from tests.server.conftest import COURSE, csrf, gen_token, gen_user, login
 from tests.server.test_publish_helpers import exercise_copy, tar_folder, tar_of, zip_folder, zip_of
 
 TOML = b'slug = "x"\n'
@@ -153,3 +154,19 @@ def test_an_upload_over_the_archive_limit_gets_413_saying_so(app, dbs):
                                headers={"Authorization": f"Bearer {token}"},
                                data={"archive": (io.BytesIO(big), "ex.zip")})
     assert r.status_code == 413 and "exercise archive" in r.json["error"]
+
+
+def test_an_archive_larger_than_other_forms_reaches_the_check(app, dbs):
+    """Other requests stop at 512 KB; an archive of 1 MB is read (and refused for its content)."""
+    gen_user(dbs, "teacher@example.org", "instructor")
+    token = gen_token(dbs, dbs.scalar(select(User).where(User.email == "teacher@example.org")))
+    data = zip_of([("ex/data/noise.bin", os.urandom(1 << 20)), ("ex/README.md", b"hi")])
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]
+    client = app.test_client()
+    r = client.post(f"/api/v1/courses/{COURSE}/exercises", headers={"Authorization": f"Bearer {token}"},
+                    data={"archive": (io.BytesIO(data), "ex.zip")})
+    assert r.status_code == 422 and "no exercise.toml" in r.json["error"]
+    login(client, "teacher@example.org")
+    r = client.post(f"/teach/c/{COURSE}/exercises", content_type="multipart/form-data",
+                    data={"archive": (io.BytesIO(data), "ex.zip"), "csrf_token": csrf(client)})
+    assert r.status_code == 422 and "no exercise.toml" in r.get_data(as_text=True)
