@@ -106,9 +106,9 @@ def rollback(slug: str, ex_slug: str):
     ex = any_exercise(course, ex_slug)
     try:
         version = manage.find_version(db(), ex, _body().get("version"))
+        manage.rollback(db(), current_app.config["INSTANCE"], ex, version)
     except manage.ManageError as e:
         abort(e.status, description=str(e))
-    manage.rollback(db(), current_app.config["INSTANCE"], ex, version)
     db().commit()
     return jsonify(slug=ex.slug, version=version.content_hash[:16])
 

@@ -70,6 +70,10 @@ def unpack(data: bytes, dest: Path, limits: ArchiveLimits = ArchiveLimits()) -> 
         try:
             for e in entries:
                 _write(reader, e, dest, limits)
+        except (FileExistsError, NotADirectoryError, IsADirectoryError) as err:
+            _remove(dest)
+            raise ArchiveError(f"a name in the archive is both a file and a folder "
+                               f"({Path(err.filename or '').name}); rename one.") from None
         except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as err:
             _remove(dest)
             raise ArchiveError(f"the archive is damaged ({err}); make it again.") from None

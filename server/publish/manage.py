@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from graders.errors import ExerciseError
 from server.catalog import load_version
 from server.models import Course, Exercise, ExerciseVersion, Submission
 from server.publish.report import PublishReport
@@ -94,16 +95,21 @@ def find_version(db: Session, ex: Exercise, prefix: str) -> ExerciseVersion:
                           "hex digits, as the versions list shows.")
     rows = db.scalars(select(ExerciseVersion).where(
         ExerciseVersion.exercise_id == ex.id, ExerciseVersion.content_hash.startswith(prefix))).all()
-    if len(rows) != 1:
+    if not rows:
         raise ManageError(f"{ex.slug} has no version {prefix}. List them with GET "
-                          f".../exercises/{ex.slug}/versions." if not rows else
-                          f"{prefix} names more than one version; send more digits.", 404)
+                          f".../exercises/{ex.slug}/versions.", 404)
+    if len(rows) > 1:
+        raise ManageError(f"{prefix} names more than one version of {ex.slug}; send more digits.")
     return rows[0]
 
 
 def rollback(db: Session, instance: Path, ex: Exercise, version: ExerciseVersion) -> None:
     """Make version the current one again; submissions keep the version they were made to."""
-    engine = load_version(instance, version)
+    try:
+        engine = load_version(instance, version)
+    except ExerciseError:
+        raise ManageError(f"version {version.content_hash[:16]} of {ex.slug} is missing from this "
+                          f"server's folder; push that content again instead.", 409) from None
     ex.current_version_id = version.id
     ex.title, ex.points = engine.title, engine.points
 

@@ -91,9 +91,9 @@ def publish_change(slug: str, ex_slug: str):
     if action == "rollback":
         try:
             version = manage.find_version(db(), ex, request.form.get("version", ""))
+            manage.rollback(db(), current_app.config["INSTANCE"], ex, version)
         except manage.ManageError as e:
             abort(e.status, description=str(e))
-        manage.rollback(db(), current_app.config["INSTANCE"], ex, version)
         flash(f"{ex.slug} is back to version {version.content_hash[:16]}.", "info")
     elif action in ("hide", "unhide"):
         manage.set_hidden(db(), course, ex, action == "hide")

@@ -170,3 +170,10 @@ def test_an_archive_larger_than_other_forms_reaches_the_check(app, dbs):
     r = client.post(f"/teach/c/{COURSE}/exercises", content_type="multipart/form-data",
                     data={"archive": (io.BytesIO(data), "ex.zip"), "csrf_token": csrf(client)})
     assert r.status_code == 422 and "no exercise.toml" in r.get_data(as_text=True)
+
+
+def test_a_name_that_is_both_a_file_and_a_folder_is_refused(tmp_path):
+    data = zip_of([("ex/exercise.toml", TOML), ("ex/data", b"x"), ("ex/data/y.csv", b"y")])
+    with pytest.raises(ArchiveError, match="both a file and a folder"):
+        unpack(data, tmp_path / "dest")
+    assert not (tmp_path / "dest").exists()
