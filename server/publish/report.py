@@ -53,7 +53,7 @@ class PublishReport:
                        f"starter {_f(self.starter_score)}/{_f(self.max_score)}")
         if self.seed_scores:
             out.append("  solution per seed: " + ", ".join(
-                f"{s}: {_f(v)}" for s, v in self.seed_scores.items()))
+                f"{s}: {_f(v)}" for s, v in sorted(self.seed_scores.items(), key=_seed)))
         if self.content_hash:
             out.append(f"  {self.drift}")
             out.append(f"  committed traces: {self.committed_drift}")
@@ -68,6 +68,10 @@ class PublishReport:
         if self.seconds is not None:
             out.append(f"  checked in {self.seconds:.1f} s")
         return out
+
+
+def _seed(item) -> int:
+    return int(item[0]) if str(item[0]).lstrip("-").isdigit() else 0
 
 
 def _f(x) -> str:
