@@ -231,12 +231,15 @@ def test_re_recorded_reference_traces_take_effect_at_once(pool, tmp_path):
     shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
     ex = Exercise.load(tmp_path / "ex")
     g = Grader(pool)
-    starter = ex.starter.read_text()
-    first = g.grade(ex, starter, seeds=[42])
-    ex.solution.write_text(starter)              # the instructor records the starter's behaviour
+    # a submission whose gradients are twice the reference's loses the gradient points...
+    doubled = ex.solution.read_text().replace("loss.backward()", "(2 * loss).backward()")
+    assert doubled != ex.solution.read_text()
+    first = g.grade(ex, doubled, seeds=[42])
+    assert first.score < first.max_score, outcome(first)
+    ex.solution.write_text(doubled)              # ...until the instructor records it as the reference
     g.record_reference(ex, seeds=[42])
-    second = g.grade(ex, starter, seeds=[42])
-    assert second.score > first.score, (outcome(first), outcome(second))
+    second = g.grade(ex, doubled, seeds=[42])
+    assert second.score == second.max_score, (outcome(first), outcome(second))
 
 
 def test_one_shot_pool_grades_like_a_fresh_process(ex):
