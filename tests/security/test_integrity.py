@@ -90,7 +90,8 @@ def _digest(paths) -> str:
 def test_torch_pytest_and_graders_cannot_be_patched_on_disk(lab):
     site = Path(torch.__file__).parent.parent
     targets = [torch.__file__, pytest.__file__, graders.__file__,
-               str(Path(graders.__file__).parent / "plugin.py"), str(Path(graders.__file__).parent / "checks" / "compare.py")]
+               str(Path(graders.__file__).parent / "grading" / "plugin.py"),
+               str(Path(graders.__file__).parent / "checks" / "compare.py")]
     before = _digest(targets)
     src = f"TARGETS = {targets!r}\nSITE = {str(site)!r}\n" + '''
 import os
