@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server import queue  # noqa: E402
+from server.grading import queue  # noqa: E402
 from server.catalog import sync_course  # noqa: E402
 from server.db import Database  # noqa: E402
 from server.migrate import upgrade  # noqa: E402

@@ -3,8 +3,8 @@
 Works with no database and no web server; `server/` builds on it, never the other way round.
 """
 from graders.errors import ExerciseError, GradingError, TracegradeError
-from graders.exercise import Exercise
-from graders.limits import Limits
+from graders.format.exercise import Exercise
+from graders.format.limits import Limits
 from graders.grading.grader import Grader
 from graders.grading.results import GradeResult, TestOutcome, Verdict
 

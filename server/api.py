@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from server import present, queue, wakeup
+from server import present
+from server.grading import queue, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
 from server.submission_rate import limit_submissions

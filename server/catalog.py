@@ -1,7 +1,7 @@
 """Loads a course folder (course.toml + exercise folders) into the database. Each distinct content
 of an exercise becomes a version, keyed by its content hash and snapshotted under the instance
 folder, so a submission is always graded by (and remembers) the version it was submitted to; the
-snapshot's reference traces are recorded on this machine (server.references).
+snapshot's reference traces are recorded on this machine (server.grading.references).
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from graders import Exercise as EngineExercise
-from graders.course import Course as EngineCourse
+from graders.format.course import Course as EngineCourse
 from server.models import Course, Exercise, ExerciseVersion
-from server.references import ReferenceRecorder
+from server.grading.references import ReferenceRecorder
 from server.security import new_join_code
 
 SNAPSHOTS = "exercises"

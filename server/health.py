@@ -12,7 +12,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import DBAPIError
 
-from server import heartbeat
+from server.grading import heartbeat
 from server.db import UNAVAILABLE, is_unavailable
 from server.models import Submission
 

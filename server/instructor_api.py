@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, request
 
-from server import analytics, exports, extensions, gradebook, regrade, wakeup
+from server import analytics, exports, extensions, gradebook, regrade
+from server.grading import wakeup
 from server.api import api_user, bp
 from server.models import Course
 from server.web import course_exercise, db, membership

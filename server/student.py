@@ -9,7 +9,8 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    request, url_for)
 from sqlalchemy import func, select
 
-from server import catalog, gradebook, present, queue, regrade, schedule, wakeup
+from server import catalog, gradebook, present, regrade, schedule
+from server.grading import queue, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
 from server.submission_rate import limit_submissions

@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from server import present, regrade, wakeup
+from server import present, regrade
+from server.grading import wakeup
 from server.models import Regrade
 from server.teach import bp, teaching
 from server.web import course_exercise, current_user, db, login_required

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import torch
 
 from graders.checks.feedback import Mistake, fmt_pair, plural
-from graders.tolerance import ATOL, NOISE_ROUNDINGS, RTOL
+from graders.format.tolerance import ATOL, NOISE_ROUNDINGS, RTOL
 from graders.trace.store import NO_STEP, Trace
 
 

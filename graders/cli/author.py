@@ -14,7 +14,7 @@ SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
 
 
 def _exercises_or_exit(path: Path):
-    from graders.authoring import find_exercises
+    from graders.grading.selfcheck import find_exercises
     try:
         return find_exercises(path)
     except ExerciseError as e:
@@ -29,7 +29,7 @@ def check_cmd(path: Path) -> None:
     recording here (the largest drift is printed), solution full marks, starter less.
 
     PATH is one exercise folder, a course folder (course.toml) or a folder of exercises."""
-    from graders.authoring import check_exercise
+    from graders.grading.selfcheck import check_exercise
     from graders.grading.grader import Grader
 
     exercises = _exercises_or_exit(path)
@@ -74,7 +74,7 @@ def trace_cmd(path: Path) -> None:
 @click.option("--no-trace", is_flag=True, help="Do not record the reference traces.")
 def new_cmd(slug: str, parent: Path, title: str | None, no_trace: bool) -> None:
     """Scaffold an exercise folder SLUG that passes `tracegrade check` as it stands."""
-    from graders.exercise import SLUG_RE, Exercise
+    from graders.format.exercise import SLUG_RE, Exercise
     from graders.grading.grader import Grader
 
     if not SLUG_RE.match(slug):

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from graders.errors import ExerciseError, GradingError
-from graders.exercise import Exercise
+from graders.format.exercise import Exercise
 from graders.cli.report import result_table
 
 

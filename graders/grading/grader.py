@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from graders.errors import GradingError
-from graders.exercise import Exercise
+from graders.format.exercise import Exercise
 from graders.pool import stream
 from graders.pool.backends import Backend, ChildRun
 from graders.grading.results import GradeResult, TestOutcome, Verdict

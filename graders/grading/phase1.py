@@ -17,8 +17,8 @@ import torch
 
 from graders.pool import stream
 from graders import trace as tr
-from graders.limits import Limits
-from graders.scenario import MissingName, ScenarioContext, compile_submission, load_scenario
+from graders.format.limits import Limits
+from graders.format.scenario import MissingName, ScenarioContext, compile_submission, load_scenario
 
 RESULT_FILE = "result.json"
 ALLOWED_VERDICTS = {"ok", "syntax_error", "exception", "missing", "memory_limit", "output_limit"}

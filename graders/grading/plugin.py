@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from graders.checks.feedback import Mistake
-from graders.exercise import Exercise
+from graders.format.exercise import Exercise
 from graders.trace.store import TraceFormatError, load_trace
 
 INTERNAL = ("The grader itself failed on this check (not necessarily your fault). "

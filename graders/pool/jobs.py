@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.grading import child
-from graders.limits import Limits
+from graders.format.limits import Limits
 from graders.pool import spares
 from graders.pool.spares import STATUS
 from graders.sandbox import root as sandbox_root

@@ -91,7 +91,8 @@ def import_only(kind: str) -> None:
     lazydynamo.skip_until_imported()
     if kind == "untrusted":
         # (checks: scenarios use it, 10 ms to import)
-        from graders import checks, scenario, trace  # noqa: F401
+        from graders import checks, trace  # noqa: F401
+        from graders.format import scenario
         from graders.grading import phase1  # noqa: F401
         from graders.pool import jobs, zygote_sandbox  # noqa: F401
         from graders.sandbox import root, seccomp  # noqa: F401

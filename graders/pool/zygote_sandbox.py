@@ -18,7 +18,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.limits import Limits
+from graders.format.limits import Limits
 from graders.pool import jobs, spares
 from graders.sandbox import root as sandbox_root
 from graders.sandbox.contain import prepare_student, start_init

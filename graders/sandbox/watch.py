@@ -19,7 +19,7 @@ def watch_job(job: dict, limits, root: Root | None, student,
     then end the sandbox (its PID 1 killed: the kernel kills all the student process left
     behind) and copy out the rest. Returns (its status, whether it was reaped). Its (slow) exit
     is not waited for, and nothing in the sandbox runs any more when the outputs are copied (a
-    killed process does not return to user code). limits: the job's graders.limits.Limits."""
+    killed process does not return to user code). limits: the job's graders.format.limits.Limits."""
     collected: set[int] = set()
     seeds = {seed_folder(s): int(s) for s in job["seeds"]}
 

@@ -40,10 +40,10 @@ def is_loopback(host: str) -> bool:
 @click.option("--check", is_flag=True, help="Grade nothing: exit 0 when the worker of this name was "
                                              "heard from in the last minute, else 1 (a container healthcheck).")
 def worker_cmd(instance, name, once, wait_seconds, check):
-    from server.worker import default_name, main
+    from server.grading.worker import default_name, main
     instance = resolve_instance(instance)
     if check:
-        from server.heartbeat import STALE_SECONDS, last_beat_age
+        from server.grading.heartbeat import STALE_SECONDS, last_beat_age
         with database(instance) as db, db.sessions() as s:
             age = last_beat_age(s, name or default_name())
         click.echo("no heartbeat" if age is None else f"last heartbeat {age:.0f} s ago")

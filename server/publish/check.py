@@ -1,6 +1,6 @@
 """The publishing check of an uploaded exercise, run in a candidate copy of it: the server records
-the reference traces in the sandbox (server.references), then runs the engine's self-check
-(graders.authoring.check_exercise), scores the solution seed by seed, measures how far the
+the reference traces in the sandbox (server.grading.references), then runs the engine's self-check
+(graders.grading.selfcheck.check_exercise), scores the solution seed by seed, measures how far the
 uploaded traces are from this server's, and grades the corpus (corpus/*.py) if there is one.
 """
 from __future__ import annotations
@@ -10,12 +10,12 @@ import shutil
 from pathlib import Path
 
 from graders import Exercise, Grader
-from graders.authoring import check_exercise, drift_problem
+from graders.grading.selfcheck import check_exercise, drift_problem
 from graders.checks.drift import trace_drift
 from graders.errors import ExerciseError, GradingError
 from graders.trace.store import TraceFormatError, load_trace
 from server.publish.report import PublishReport
-from server.references import COMMITTED, ReferenceRecorder
+from server.grading.references import COMMITTED, ReferenceRecorder
 
 CORPUS = "corpus"
 MAX_CORPUS = 50

@@ -18,7 +18,7 @@ from server.catalog import load_version
 from server.models import Course, Exercise, ExerciseVersion, Submission
 from server.publish.report import PublishReport
 from server.publish.service import load_report
-from server.references import COMMITTED
+from server.grading.references import COMMITTED
 
 SERVER_ONLY = ("traces", "__pycache__")       # recorded here; not part of what was uploaded
 

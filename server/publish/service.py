@@ -22,7 +22,7 @@ from server.models import Course, Exercise, ExerciseVersion
 from server.publish.check import check_candidate
 from server.publish.intake import ArchiveError, ArchiveLimits, unpack
 from server.publish.report import PublishReport
-from server.references import COMMITTED, ReferenceRecorder
+from server.grading.references import COMMITTED, ReferenceRecorder
 
 STAGING = ".staging"
 REPORT_SUFFIX = ".report.json"

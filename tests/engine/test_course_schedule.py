@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graders.course import Course
+from graders.format.course import Course
 from graders.errors import ExerciseError
 from tests.conftest import EXERCISES
 

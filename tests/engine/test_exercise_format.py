@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from graders import Exercise, ExerciseError
-from graders.course import Course
+from graders.format.course import Course
 from tests.conftest import EXERCISES
 
 GOOD = """slug = "demo"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from graders.grading import results
-from server import heartbeat, queue
+from server.grading import heartbeat, queue
 from server.db import utcnow
 from server.models import Exercise, Submission
 from tests.server.conftest import gen_token, gen_user, make_app

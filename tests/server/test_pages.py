@@ -8,7 +8,7 @@ import zipfile
 from sqlalchemy import select
 
 from graders.grading import results
-from server import queue
+from server.grading import queue
 from server.models import Exercise
 from tests.server.conftest import COURSE, EXERCISE, csrf, gen_user, login
 

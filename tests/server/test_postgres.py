@@ -15,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select
 
-from server import queue
+from server.grading import queue
 from server.db import Database
 from server.migrate import alembic_config, current, upgrade
 from server.models import Base, Exercise, Submission, TestResult

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from graders.grading import results
-from server import queue
+from server.grading import queue
 from server.db import utcnow
 from server.models import Exercise, Submission, TestResult
 from tests.server.conftest import gen_user

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from graders import ExerciseError
 from server.catalog import load_version, sync_course
 from server.models import ExerciseVersion
-from server.references import COMMITTED
+from server.grading.references import COMMITTED
 from tests.conftest import EXERCISES
 from tests.server.conftest import EXERCISE
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from graders.grading import results
-from server import queue
+from server.grading import queue
 from server.models import LIVE, REGRADE, PastResult, Submission
 from tests.server.conftest import COURSE, EXERCISE, csrf, gen_user, login
 from tests.server.courseops import DUE, api_client, submit_at

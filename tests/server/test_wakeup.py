@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from server import wakeup
+from server.grading import wakeup
 from server.db import Database
 from server.models import Submission
-from server.worker import Worker
+from server.grading.worker import Worker
 from tests.conftest import EXERCISES
 from tests.server.conftest import COURSE, EXERCISE, csrf, gen_token, gen_user, login, make_app
 from tests.server.live import LiveWorker, wait_for

@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 
 from graders.checks.drift import KeyDrift, trace_drift
-from graders.course import Course
+from graders.format.course import Course
 from graders.errors import ExerciseError, GradingError
-from graders.exercise import Exercise
+from graders.format.exercise import Exercise
 from graders.grading.grader import Grader, file_sha
 from graders.sandbox import scratch
 from graders.trace.store import TraceFormatError, load_trace

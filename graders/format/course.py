@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graders.errors import ExerciseError
-from graders.exercise import SLUG_RE, Exercise
+from graders.format.exercise import SLUG_RE, Exercise
 
 POLICIES = ("best", "last")
 SCHEDULE_KEYS = ("due", "late_until", "late_penalty")

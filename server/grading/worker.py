@@ -1,6 +1,6 @@
 """The grading worker: one long-lived Grader (the warm pool, when there is one) pulling queued
 submissions from the database, grading each with the exercise version it was submitted to.
-It waits on a wake-up socket (server/wakeup.py) that the web processes ping after queueing, and
+It waits on a wake-up socket (server/grading/wakeup.py) that the web processes ping after queueing, and
 polls the database every poll_seconds anyway (a lost wake-up, or web and worker on two hosts).
 
 Stops cleanly on SIGINT/SIGTERM: a claim in progress goes back to the queue uncounted.
@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 import graders
 from graders import Grader, GradingError
 from graders.pool.backends import ColdBackend
-from server import heartbeat, queue, wakeup
+from server.grading import heartbeat, queue, wakeup
 from server.catalog import load_version
 from server.db import Database, is_unavailable, wait_until_ready
 from server.models import ExerciseVersion, Submission

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graders.errors import ExerciseError
-from graders.limits import Limits
-from graders.tolerance import ATOL, RTOL
+from graders.format.limits import Limits
+from graders.format.tolerance import ATOL, RTOL
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 FILE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
