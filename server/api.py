@@ -48,16 +48,26 @@ def api_user() -> User:
     return g.api_user
 
 
-def _json_body() -> dict:
+def json_body(expected: str = "") -> dict:
+    """The request's JSON object, or 400 saying what to send."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(400, description="Send a JSON object (UTF-8) with 'course', 'exercise' and 'code'.")
+        abort(400, description="Send a JSON object (UTF-8)" + (f" with {expected}." if expected else "."))
     return body
+
+
+def teaching(slug: str):
+    """The course `slug` when the token's user teaches it; 404 for anyone else, as for a course
+    that does not exist."""
+    course, enrollment = membership(api_user(), slug)
+    if enrollment.role != "instructor":
+        abort(404, description=f"You have no course '{slug[:64]}'. Check the course name.")
+    return course
 
 
 @bp.post("/submissions")
 def create_submission():
-    body = _json_body()
+    body = json_body("'course', 'exercise' and 'code'")
     for key in ("course", "exercise"):
         if not isinstance(body.get(key), str) or not body[key]:
             abort(400, description=f"'{key}' is missing; expected the {key} slug as a string.")

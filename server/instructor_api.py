@@ -8,23 +8,8 @@ from flask import Response, abort, current_app, jsonify, request
 
 from server import analytics, exports, extensions, gradebook, regrade
 from server.grading import wakeup
-from server.api import api_user, bp
-from server.models import Course
-from server.web import course_exercise, db, membership
-
-
-def _teaching(slug: str) -> Course:
-    course, enrollment = membership(api_user(), slug)
-    if enrollment.role != "instructor":
-        abort(404, description=f"You have no course '{slug[:64]}'. Check the course name.")
-    return course
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description="Send a JSON object (UTF-8).")
-    return body
+from server.api import api_user, bp, json_body as _body, teaching as _teaching
+from server.web import course_exercise, db
 
 
 @bp.get("/courses/<slug>/grades")

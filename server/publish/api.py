@@ -10,28 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from server.api import api_user, bp
+from server.api import bp, json_body as _body, teaching as _teaching
 from server.models import Course, Exercise
 from server.publish import manage
 from server.publish.intake import ArchiveLimits, human_size
 from server.publish.service import publish_archive
-from server.web import db, membership
+from server.web import db
 
 FIELD = "archive"
-
-
-def _teaching(slug: str) -> Course:
-    course, enrollment = membership(api_user(), slug)
-    if enrollment.role != "instructor":
-        abort(404, description=f"You have no course '{slug[:64]}'. Check the course name.")
-    return course
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description="Send a JSON object (UTF-8).")
-    return body
 
 
 def any_exercise(course: Course, slug: str) -> Exercise:
