@@ -11,8 +11,10 @@ from typing import Callable
 FIRST_DELAY = 1.0          # seconds before the first restart; doubled per quick death
 MAX_DELAY = 60.0
 HEALTHY_AFTER = 30.0       # a child that ran this long starts over at FIRST_DELAY
-STARTUP_GRACE = 10.0       # a child that dies this soon after its very first start gives up:
-                           # a configuration problem (port taken, no sandbox), not a crash
+STARTUP_GRACE = 10.0       # a child that fails (exits with an error status of its own) this
+                           # soon after its very first start gives up: a configuration problem
+                           # (port taken, no sandbox), not a crash. One killed by a signal (the
+                           # OOM killer, an operator) is a crash, and is started again.
 
 
 class Child:
@@ -60,7 +62,7 @@ def supervise(children: list[Child], say: Callable[..., None], poll: float = 0.5
                 if c.proc.poll() is None:
                     continue
                 ran = now - c.started
-                if c.restarts == 0 and ran < STARTUP_GRACE:
+                if c.restarts == 0 and ran < STARTUP_GRACE and c.proc.returncode > 0:
                     say(f"{c.label} exited ({c.exit_status()}) right after starting; stopping",
                         err=True)
                     code = c.proc.returncode or 1

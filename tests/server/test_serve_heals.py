@@ -85,7 +85,11 @@ def test_killed_worker_is_restarted_and_nothing_is_lost(tmp_path):
         killed = None
         for i in range(USERS * EACH):
             code = GOOD_TRAIN_STEP if i % 2 == 0 else BAD
-            sent[post(live.url, tokens[i % USERS], code)] = "good" if code is GOOD_TRAIN_STEP else "bad"
+            try:
+                sid = post(live.url, tokens[i % USERS], code)
+            except OSError as e:
+                raise AssertionError(f"submission {i + 1} failed: {e!r}\n{live.output()[-4000:]}") from e
+            sent[sid] = "good" if code is GOOD_TRAIN_STEP else "bad"
             if i == USERS * EACH // 3:
                 killed = worker_pid(live.proc.pid)
                 assert killed, "no worker process under tracegrade serve"
