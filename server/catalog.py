@@ -55,7 +55,7 @@ def sync_course(db: Session, folder: Path, instance: Path) -> SyncReport:
     with ReferenceRecorder() as references:
         for position, ex in enumerate(src.exercises):
             listed.add(ex.slug)
-            if _sync_exercise(db, course, ex, position, instance, references):
+            if sync_exercise(db, course, ex, position, instance, references):
                 report.new_versions.append(ex.slug)
             else:
                 report.unchanged.append(ex.slug)
@@ -78,7 +78,7 @@ def sync_schedule(db: Session, course: Course, src: EngineCourse) -> None:
         row.late_penalty = s.late_penalty if s else 0.0
 
 
-def _sync_exercise(db: Session, course: Course, ex: EngineExercise, position: int,
+def sync_exercise(db: Session, course: Course, ex: EngineExercise, position: int,
                    instance: Path, references: ReferenceRecorder) -> bool:
     row = db.scalar(select(Exercise).where(Exercise.course_id == course.id, Exercise.slug == ex.slug))
     if row is None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from graders import Exercise as EngineExercise, Grader
 from graders.errors import ExerciseError
 from graders.pool import PoolError
-from server.catalog import SNAPSHOTS, _sync_exercise
+from server.catalog import SNAPSHOTS, sync_exercise
 from server.models import Course, Exercise, ExerciseVersion
 from server.publish.check import check_candidate
 from server.publish.intake import ArchiveError, ArchiveLimits, unpack
@@ -76,7 +76,7 @@ def _publish(db, course, data, instance, staging, dry_run, limits, report) -> Ou
                 setattr(report, k, getattr(stored, k))
         report.status = "unchanged"
         if not dry_run and row.current_version_id != known.id:
-            _sync_exercise(db, course, ex, row.position, instance, ReferenceRecorder())
+            sync_exercise(db, course, ex, row.position, instance, ReferenceRecorder())
         return Outcome(report, known)
     candidate = staging / "candidate" / ex.slug
     try:
@@ -90,7 +90,7 @@ def _publish(db, course, data, instance, staging, dry_run, limits, report) -> Ou
         report.status = "checked"
         return Outcome(report)
     position = row.position if row is not None else _next_position(db, course)
-    _sync_exercise(db, course, ex, position, instance, _Recorded(candidate))
+    sync_exercise(db, course, ex, position, instance, _Recorded(candidate))
     version = db.scalar(select(ExerciseVersion).where(
         ExerciseVersion.exercise_id == db.scalar(select(Exercise.id).where(
             Exercise.course_id == course.id, Exercise.slug == ex.slug)),
