@@ -52,7 +52,7 @@ def _explain(pred: list[int], target: list[int], raised: bool, loss_name: str) -
         return "target_wrong_axis", (
             f"Your target has shape {target}, a row, but the predictions are a column, {pred}: "
             f"the new axis went in front. {loss_name} then "
-            + ("refuses them" if raised else f"compares every prediction with every target")
+            + ("refuses them" if raised else "compares every prediction with every target")
             + ". Use y.unsqueeze(1) (or y.view(-1, 1)), not unsqueeze(0).")
     if raised:
         return "target_shape_mismatch", (

@@ -9,7 +9,6 @@ import errno
 import json
 import os
 import resource
-import sys
 import traceback
 from pathlib import Path
 

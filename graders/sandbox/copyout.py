@@ -6,6 +6,12 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Protocol
+
+
+class HasOut(Protocol):
+    """A sandbox root (graders.sandbox.root.Root) as far as copying out needs it."""
+    out: str | Path
 
 RESULT_FILE = "result.json"     # the student process (graders.grading.phase1) writes it last
 RESULT_BYTES = 64 << 10
@@ -69,7 +75,7 @@ def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
         os.close(fd)
 
 
-def collect_outputs(root: Root, job: dict, trace_bytes: int, collected: set[int]) -> None:
+def collect_outputs(root: HasOut, job: dict, trace_bytes: int, collected: set[int]) -> None:
     """Copy result.json and the seeds' traces not collected yet from the sandbox's /out to the
     host out_dir (see collect_seed)."""
     top = os.open(root.out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
@@ -81,7 +87,7 @@ def collect_outputs(root: Root, job: dict, trace_bytes: int, collected: set[int]
         collect_seed(root, job, int(seed), trace_bytes, collected)
 
 
-def collect_seed(root: Root, job: dict, seed: int, trace_bytes: int, collected: set[int]) -> None:
+def collect_seed(root: HasOut, job: dict, seed: int, trace_bytes: int, collected: set[int]) -> None:
     """Copy seed-N/trace.{json,safetensors} from the sandbox's /out to the host out_dir, once
     (added to collected): regular files only, never through a symlink, each under its size cap;
     the host folder appears whole (graders.pool.stream)."""

@@ -136,7 +136,7 @@ def reorder(db: Session, course: Course, slugs) -> list[str]:
                           + (f"; missing: {', '.join(missing)}" if missing else "")
                           + (f"; not listed in {course.slug}: {', '.join(s[:64] for s in unknown)}"
                              if unknown else "")
-                          + (f"; repeated" if len(set(slugs)) != len(slugs) else "") + ".")
+                          + ("; repeated" if len(set(slugs)) != len(slugs) else "") + ".")
     for position, slug in enumerate(slugs):
         listed[slug].position = position
     return slugs

@@ -2,10 +2,8 @@
 every object, and bad input answered with a clear 4xx and nothing stored."""
 from __future__ import annotations
 
-import json
 
 import pytest
-from sqlalchemy import select
 
 from server.models import Course, Submission
 from tests.server.conftest import COURSE, EXERCISE, count_submissions, gen_token, gen_user, make_app
