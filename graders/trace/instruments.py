@@ -224,13 +224,24 @@ class TracingLoss:
 
 
 def hook_module(module: torch.nn.Module, name: str, recorder: Recorder | None = None):
-    """Record module's output at each forward call under 'out/<name>' (step = call index)."""
+    """Record module's output under 'out/<name>', numbered like TracingLoss: at step k, the first
+    output after k steps of the scenario's latest TracingOptimizer (counted from the first call),
+    so an extra forward pass (a probe, a printout) does not shift the steps; with no optimizer,
+    the k-th call is step k."""
     rec = recorder or current()
     calls = [0]
+    base: list[int] = []
 
     def hook(_mod, _inp, out):
-        if isinstance(out, torch.Tensor):
-            rec.record(f"out/{name}", out, calls[0])
+        taken = rec.optimizer_steps()
+        if taken is None:
+            k = calls[0]
+        else:
+            if not base:
+                base.append(taken)
+            k = taken - base[0]
+        if isinstance(out, torch.Tensor) and k not in rec.trace.tensors.get(f"out/{name}", {}):
+            rec.record(f"out/{name}", out, k)
         calls[0] += 1
 
     return module.register_forward_hook(hook)

@@ -62,6 +62,11 @@ class Recorder:
             raise TraceLimitError("trace_mb")
         lst.append(value)
 
+    def optimizer_steps(self) -> int | None:
+        """Steps taken so far by the scenario's latest TracingOptimizer (None when there is none):
+        instruments number what they record by it, so extra calls do not shift the steps."""
+        return self.optimizers[-1].steps_taken if self.optimizers else None
+
     def count(self, key: str) -> int:
         """Increment and return an integer counter in the trace info."""
         self.trace.info[key] = self.trace.info.get(key, 0) + 1

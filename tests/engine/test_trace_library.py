@@ -99,3 +99,26 @@ def test_module_hook_records_outputs():
         net(torch.randn(1, 2))
     assert rec.trace.steps("out/relu") == [0, 1]
     assert (rec.trace.get("out/relu", 0) >= 0).all()
+
+
+def test_module_hook_numbers_outputs_by_optimizer_step():
+    """A student who runs an extra forward pass per step (a printout, a probe) keeps the
+    reference's numbering: step k is the first output after k optimizer steps."""
+    torch.manual_seed(0)
+    rec = trace.Recorder()
+    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    with trace.use(rec):
+        trace.hook_module(net[0], "lin")
+        opt = trace.TracingOptimizer(torch.optim.SGD(net.parameters(), lr=0.1), net)
+        x = torch.randn(4, 2)
+        firsts = []
+        for _ in range(3):
+            out = net(x)
+            firsts.append(net[0](x).detach().clone())
+            net(torch.randn(4, 2))                     # an extra forward pass on other data
+            opt.zero_grad()
+            out.sum().backward()
+            opt.step()
+    assert rec.trace.steps("out/lin") == [0, 1, 2]
+    for k, expected in enumerate(firsts):
+        torch.testing.assert_close(rec.trace.get("out/lin", k), expected)
