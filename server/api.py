@@ -81,7 +81,7 @@ def create_submission():
         abort(e.status, description=str(e))
     db().commit()
     wakeup.notify(current_app.config["INSTANCE"])
-    return jsonify(id=sub.id, status=sub.status,
+    return jsonify(id=sub.id, status=sub.status, **present.lateness(sub),
                    url=url_for("api.get_submission", sid=sub.id, _external=True)), 202
 
 

@@ -52,9 +52,21 @@ def diagnosis(sub: Submission, role: str) -> TestResult | None:
     return None
 
 
+def lateness(sub: Submission) -> dict:
+    """Whether the submission came after its student's due date, the penalty that applies, and
+    the score that counts (the raw score minus the penalty; None until graded)."""
+    d = schedule.deadline_for(object_session(sub), sub.user_id, sub.exercise)
+    late = d.is_late(sub.created_at)
+    counted = None
+    if sub.status in ("graded", "error") and sub.score is not None:
+        counted = round(sub.score * d.factor(sub.created_at), 4)
+    return {"late": late, "late_penalty": d.penalty if late else 0.0, "counted_score": counted,
+            "due_at": isoformat(d.due)}
+
+
 def submission_json(sub: Submission, role: str, url: str) -> dict:
     graded = sub.status in ("graded", "error")
-    return {
+    return {**lateness(sub),
         "id": sub.id, "status": sub.status, "url": url,
         "course": sub.exercise.course.slug, "exercise": sub.exercise.slug,
         "score": round(sub.score, 4) if graded and sub.score is not None else None,

@@ -58,6 +58,8 @@ def test_after_late_until_is_refused_and_nothing_stored(app, dbs):
     html = r.get_data(as_text=True)
     assert "closed" in html and "was not stored" in html and "extension" in html
     assert "Submissions closed on" in html                # the deadline box says so too
+    page = client.get(f"/c/{COURSE}/{EXERCISE}").get_data(as_text=True)
+    assert 'id="submit-button" disabled aria-describedby="deadline"' in page
     ada = dbs.scalar(select(User).where(User.email == "ada@example.org"))
     r = api_client(app, dbs, ada)("POST", "/api/v1/submissions",
                                   json={"course": COURSE, "exercise": EXERCISE, "code": "x = 1\n"})
@@ -85,6 +87,15 @@ def test_late_window_accepts_and_shows_the_penalty(app, dbs):
     course = client.get(f"/c/{COURSE}").get_data(as_text=True)   # the course page: counted score
     assert "6 / 10</span> <span class=\"tag\" title=\"late: raw score 8\">late</span>" in course
     assert f'datetime="{(now - timedelta(hours=1)).isoformat()}Z">' in course
+    assert 'id="submit-button">' in client.get(f"/c/{COURSE}/{EXERCISE}").get_data(as_text=True)
+    api = api_client(app, dbs, ada)                              # the API says so as well
+    r = api("POST", "/api/v1/submissions", json={"course": COURSE, "exercise": EXERCISE, "code": "x = 2\n"})
+    assert r.status_code == 202 and (r.json["late"], r.json["late_penalty"]) == (True, 0.25)
+    assert r.json["counted_score"] is None                       # not graded yet
+    graded = api("GET", f"/api/v1/submissions/{submit_at(dbs, ada, now, 8.0)}").json
+    assert (graded["late"], graded["score"], graded["counted_score"]) == (True, 8.0, 6.0)
+    on_time = api("GET", f"/api/v1/submissions/{submit_at(dbs, ada, now - timedelta(hours=2), 8.0)}").json
+    assert (on_time["late"], on_time["late_penalty"], on_time["counted_score"]) == (False, 0.0, 8.0)
 
 
 def test_due_date_in_the_future_shows_a_countdown(app, dbs):
