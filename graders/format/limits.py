@@ -1,6 +1,7 @@
 """Resource limits of one grading job, each with a default and a student-readable message.
 
 `Limits` is the one place where limits are named; exercise.toml may override them under [limits].
+`contradictions()` finds limits that defeat each other (`tracegrade check` reports them).
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class Limits:
     cpu_seconds: int = 10           # CPU time (RLIMIT_CPU)
     memory_mb: int = 1024           # memory the student code may add (RLIMIT_AS above the start)
     output_kb: int = 64             # stdout + stderr kept and allowed
-    file_size_mb: int = 16          # largest file the student code may write (RLIMIT_FSIZE)
+    file_size_mb: int = 40          # largest file the student code may write (RLIMIT_FSIZE);
+                                    # the trace file too: at least trace_mb + TRACE_HEADER_MB
     open_files: int = 64            # RLIMIT_NOFILE
     processes: int = 0              # extra processes or threads the student code may start
     source_kb: int = 256            # largest submission accepted
@@ -43,6 +45,35 @@ class Limits:
                     "Train only for the steps the exercise asks.",
     }
 
+    def trace_bytes(self) -> int:
+        """What the recorder may hold: trace_mb, and never so much that the trace file (tensors
+        plus its header) would pass the file-size limit it is written under."""
+        return max(min(self.trace_mb, self.file_size_mb - TRACE_HEADER_MB), 0) << 20
+
+    def contradictions(self) -> list[tuple[str, str]]:
+        """(key, the problem and its fix) for limits that make others meaningless or wrong."""
+        out = []
+        for name in POSITIVE:
+            if getattr(self, name) <= 0:
+                out.append((name, f"{name} = {getattr(self, name):g} leaves no room to run: it "
+                                  f"must be positive (the default is {getattr(Limits, name):g})."))
+        if self.file_size_mb < self.trace_mb + TRACE_HEADER_MB:
+            out.append(("file_size_mb", f"file_size_mb = {self.file_size_mb} is too small for "
+                        f"trace_mb = {self.trace_mb}: the trace is written as one file under the "
+                        f"file-size limit, so a large trace would stop with the students' message "
+                        f"\"file larger than {self.file_size_mb} MB\". Set file_size_mb to at "
+                        f"least {self.trace_mb + TRACE_HEADER_MB} or lower trace_mb."))
+        if self.file_size_mb > self.tmpfs_mb:
+            out.append(("file_size_mb", f"file_size_mb = {self.file_size_mb} is larger than "
+                        f"tmpfs_mb = {self.tmpfs_mb}, the whole writable folder, so it can never "
+                        f"apply. Lower file_size_mb or raise tmpfs_mb."))
+        if self.cpu_seconds > self.wall_seconds:
+            out.append(("cpu_seconds", f"cpu_seconds = {self.cpu_seconds} is more than "
+                        f"wall_seconds = {self.wall_seconds:g}: student code runs one thread, so "
+                        f"the wall clock always stops it first and the CPU limit never applies. "
+                        f"Make cpu_seconds at most wall_seconds."))
+        return out
+
     def message(self, name: str) -> str:
         """The student-facing sentence for a limit that was hit."""
         return self.MESSAGES[name].format(**asdict(self))
@@ -57,3 +88,10 @@ class Limits:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# room for the trace file's header (names, shapes and offsets of up to 20,000 entries)
+TRACE_HEADER_MB = 2
+# limits that must be above zero for any code to run (processes may be 0: no extra ones)
+POSITIVE = ("wall_seconds", "cpu_seconds", "memory_mb", "output_kb", "file_size_mb", "open_files",
+            "source_kb", "trace_mb", "tmpfs_mb")

@@ -5,7 +5,6 @@ Scores come only from phase 2; everything phase 1 wrote is read as capped data.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import signal
@@ -17,7 +16,9 @@ from graders.errors import GradingError
 from graders.format.exercise import Exercise
 from graders.pool import stream
 from graders.pool.backends import Backend, ChildRun
-from graders.grading.results import GradeResult, TestOutcome, Verdict
+from graders.grading.provenance import file_sha, reference_meta  # noqa: F401 (file_sha: callers)
+from graders.grading.results import (GradeResult, TestOutcome, Verdict, join_stderr,
+                                     quiet_stderr)
 from graders.sandbox import scratch
 
 PHASE1_VERDICTS = {
@@ -27,10 +28,6 @@ PHASE1_VERDICTS = {
 }
 MAX_RESULT_BYTES = 64 << 10
 PHASE2_WALL_SECONDS = 60.0
-
-
-def file_sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if Path(path).is_file() else ""
 
 
 def decode_source(source, limit_kb: int) -> tuple[str | None, str]:
@@ -106,12 +103,13 @@ class Grader:
             if early is not None:
                 verdict, message = early
                 r = self._verdict(exercise, verdict, message, seed_list, t0)
-                r.stdout, r.stderr = run1.stdout, run1.stderr
+                r.stdout, r.stderr = run1.stdout, quiet_stderr(run1.stderr)
                 return r
             result = streamed if alongside is not None else None
             if result is None:       # not streamed, or the stream ran out of time waiting
                 result = self._phase2(exercise, text, seed_list, tmp)
-        result.stdout, result.stderr = run1.stdout, run1.stderr + result.stderr
+        result.stdout, result.stderr = run1.stdout, join_stderr(quiet_stderr(run1.stderr), [
+            f"{t.name}:\n{t.error}" for t in result.grader_errors])
         result.execution_time = time.monotonic() - t0
         result.seeds = seed_list
         result.sandboxed = self.sandboxed
@@ -126,8 +124,7 @@ class Grader:
             run1, res1 = self._phase1(exercise, text, seeds, tmp, meta=reference_meta(exercise))
             early = self._phase1_verdict(exercise, run1, res1, seeds, tmp / "out")
             if early is not None:
-                raise GradingError(f"{exercise.solution}: the solution did not run cleanly: "
-                                   f"{early[0].title}: {early[1]}\n{run1.stderr[-2000:]}")
+                raise GradingError(solution_failure(exercise, early, res1, run1.stderr))
             for s in seeds:
                 dest = exercise.trace_dir(s)
                 if dest.exists():
@@ -230,12 +227,13 @@ class Grader:
                 errors.append(f"{t['name']}:\n{t['error']}")
             tests.append(TestOutcome(name=t["name"], score=t["score"], max_score=t["max_score"],
                                      status=t["status"], message=t["message"],
-                                     diagnosis=t["diagnosis"], visibility=t["visibility"]))
+                                     diagnosis=t["diagnosis"], visibility=t["visibility"],
+                                     error=t.get("error") or ""))
         if not tests:
             raise GradingError(f"the graders of {exercise.slug} collected no tests:\n{run.stdout[-3000:]}")
         result = GradeResult(
             verdict=Verdict.GRADED, score=sum(t.score for t in tests),
-            max_score=sum(t.max_score for t in tests), tests=tests, stderr="\n".join(errors),
+            max_score=sum(t.max_score for t in tests), tests=tests, stderr=join_stderr("", errors),
         )
         result.traces = data.get("curves") or {"seed": seeds[0], "student": [], "reference": []}
         return result
@@ -285,8 +283,16 @@ class _InThread:
         return self._box.get("value")
 
 
-def reference_meta(exercise: Exercise) -> dict:
-    return {"solution_sha": file_sha(exercise.solution), "scenario_sha": file_sha(exercise.scenario)}
+def solution_failure(exercise: Exercise, early, res, stderr: str) -> str:
+    """Why the solution could not be recorded, for its author: the verdict, the whole
+    traceback with the scenario's file and line (not the advice a student would read), and the
+    end of what the run printed to stderr."""
+    verdict, message = early
+    detail = res.get("detail") if isinstance(res, dict) and isinstance(res.get("detail"), str) else ""
+    text = (f"{exercise.solution}: the solution did not run cleanly through {exercise.scenario.name} "
+            f"({verdict.title.lower()}).\n{detail.rstrip() or message}")
+    stderr = quiet_stderr(stderr).strip()
+    return text + (f"\nstderr:\n{stderr[-2000:]}" if stderr else "")
 
 
 def default_backend(one_shot: bool = False) -> Backend:

@@ -64,7 +64,7 @@ def run(job: dict, on_ready=lambda: None, on_done=lambda: None) -> None:
     try:
         compile_submission(sub_path)
         for seed in job["seeds"]:
-            rec = tr.Recorder(max_bytes=limits.trace_mb << 20)
+            rec = tr.Recorder(max_bytes=limits.trace_bytes())
             ctx = ScenarioContext(seed, sub_path, Path(job["data_dir"]), job.get("requires", ()))
             with tr.use(rec):
                 torch.manual_seed(seed)
@@ -95,7 +95,8 @@ def run(job: dict, on_ready=lambda: None, on_done=lambda: None) -> None:
             hit = limit_hit(e)
             if hit:
                 message = f"{limits.message(hit)[0].upper()}{limits.message(hit)[1:]}\n\n{message}"
-            result = {"verdict": "exception", "message": message}
+            result = {"verdict": "exception", "message": message,
+                      "detail": author_traceback(e)}
     on_done()
     _write(out, result)
 
@@ -141,6 +142,12 @@ def _syntax_message(e: SyntaxError, filename: str) -> str:
     if line and e.offset:
         caret = "\n    " + line.strip() + "\n    " + " " * max(0, e.offset - 1 - (len(line) - len(line.lstrip()))) + "^"
     return f"{where}: {e.msg}{caret}"
+
+
+def author_traceback(e: BaseException) -> str:
+    """The whole traceback (scenario and engine frames too), for the exercise's author: shown
+    when the solution itself fails under `tracegrade trace`, never to a student."""
+    return "".join(traceback.format_exception(type(e), e, e.__traceback__))[-6000:]
 
 
 def student_traceback(e: BaseException, filename: str) -> str:

@@ -8,6 +8,7 @@ once per job; references and the exercise once per collected session): graders m
 from __future__ import annotations
 
 import json
+import traceback
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,7 @@ def _student(config, seed):
 
 def _reference(config, seed):
     folder = Path(_job(config)["reference_dir"]) / f"seed-{seed}"
-    return _cached(config, ("reference", seed), lambda: load_trace(folder))
+    return _cached(config, ("reference", seed), lambda: load_trace(folder, strict=True))
 
 
 def _job(config) -> dict:
@@ -173,7 +174,25 @@ def _fold(item, report, call):
         entry["message"] = str(exc).split("\nassert")[0].strip()
     else:
         entry["message"] = INTERNAL
-        entry["error"] = report.longreprtext[-4000:]
+        entry["error"] = (author_traceback(exc, _job(item.config)["exercise_dir"])
+                          if exc is not None else report.longreprtext)[-4000:]
+
+
+def author_traceback(exc: BaseException, exercise_dir: str) -> str:
+    """The grader's failure as its author needs it: the frames of the exercise's graders and of
+    the engine they called (pytest's own left out), each with its file and line, then the error.
+    Files inside the exercise folder are named relative to it."""
+    root = str(Path(exercise_dir).resolve()) + "/"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "/_pytest/" not in f.filename and "/pluggy/" not in f.filename]
+    lines = ["Traceback (the grader's frames):"]
+    for f in frames[-12:]:
+        name = f.filename[len(root):] if f.filename.startswith(root) else f.filename
+        lines.append(f'  File "{name}", line {f.lineno}, in {f.name}')
+        if f.line:
+            lines.append(f"    {f.line}")
+    lines += [ln.rstrip("\n") for ln in traceback.format_exception_only(type(exc), exc)]
+    return "\n".join(lines)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,6 +1,7 @@
 """Value objects for what grading produced: per-test outcomes, verdicts, the whole result.
 
-`GradeResult.to_gradescope()` gives the Gradescope results.json schema.
+`GradeResult.to_gradescope()` gives the Gradescope results.json schema (diagnosis codes in its
+`tags` and `extra_data`); `split_stderr` separates the grader failures only instructors see.
 """
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class TestOutcome:
     message: str = ""              # student-facing feedback ("" when passed)
     diagnosis: str | None = None   # a named mistake, e.g. "grads_accumulate"
     visibility: str = "visible"    # Gradescope: visible, hidden, after_due_date, after_published
+    error: str = ""                # the grader's own failure (traceback): for instructors only
 
     @property
     def passed(self) -> bool:
@@ -78,6 +80,11 @@ class GradeResult:
     def diagnoses(self) -> list[str]:
         return [t.diagnosis for t in self.tests if t.diagnosis]
 
+    @property
+    def grader_errors(self) -> list[TestOutcome]:
+        """The tests whose grader itself failed (a bug in the exercise, not the student's)."""
+        return [t for t in self.tests if t.error]
+
     def to_gradescope(self) -> dict:
         """The Gradescope results.json object."""
         out = {
@@ -92,9 +99,12 @@ class GradeResult:
                     "status": t.status,
                     "output": t.message,
                     "visibility": t.visibility,
+                    "tags": [t.diagnosis] if t.diagnosis else [],
+                    "extra_data": {"diagnosis": t.diagnosis},
                 }
                 for t in self.tests
             ],
+            "extra_data": {"verdict": self.verdict.value, "diagnoses": self.diagnoses},
         }
         if self.verdict is not Verdict.GRADED:
             out["output"] = f"{self.verdict.title}: {self.message}"
@@ -104,3 +114,34 @@ class GradeResult:
         d = asdict(self)
         d["verdict"] = self.verdict.value
         return d
+
+
+# Grader failures follow the student's own stderr after this line (GradeResult.stderr, and the
+# server's stored copy of it). Only instructors see what follows it.
+GRADER_ERRORS_MARK = "----- tracegrade: grader failures (shown to instructors only) -----"
+
+
+def join_stderr(student: str, grader_errors: list[str]) -> str:
+    """The student's stderr, then the grader failures after GRADER_ERRORS_MARK (if any)."""
+    if not grader_errors:
+        return student
+    return f"{student.rstrip()}\n{GRADER_ERRORS_MARK}\n" + "\n\n".join(grader_errors)
+
+
+# lines the engine's environment prints that mean nothing to anyone (torch cannot read the CPU's
+# description inside the sandbox; it falls back and works)
+NOISE = ("Error in cpuinfo: failed to parse processor information",)
+
+
+def quiet_stderr(text: str) -> str:
+    """text without the NOISE lines."""
+    if not any(n in text for n in NOISE):
+        return text
+    return "".join(ln for ln in text.splitlines(keepends=True) if not any(n in ln for n in NOISE))
+
+
+def split_stderr(text: str) -> tuple[str, str]:
+    """(what the student may see, the grader failures). Split at the *first* mark: text after it
+    is never shown to a student, even when student output imitates the mark."""
+    head, mark, tail = (text or "").partition(GRADER_ERRORS_MARK)
+    return (head.rstrip("\n"), tail.strip("\n")) if mark else (text or "", "")

@@ -5,9 +5,9 @@ Scenarios wrap the optimizer and loss they hand to student code, hook modules, a
 """
 from graders.trace.recorder import Recorder, TraceLimitError, append, current, note, record, use
 from graders.trace.instruments import TracingLoss, TracingOptimizer, hook_module
-from graders.trace.store import Trace, load_trace, save_trace
+from graders.trace.store import Trace, TraceKeyError, load_trace, save_trace
 
 __all__ = [
-    "Recorder", "Trace", "append", "TraceLimitError", "TracingLoss", "TracingOptimizer", "current",
+    "Recorder", "Trace", "TraceKeyError", "append", "TraceLimitError", "TracingLoss", "TracingOptimizer", "current",
     "hook_module", "load_trace", "note", "record", "save_trace", "use",
 ]

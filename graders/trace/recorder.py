@@ -10,6 +10,10 @@ import numbers
 import torch
 
 from graders.trace.store import NO_STEP, Trace
+from graders.trace.tensorfile import CODES
+
+# what `record` accepts, in the words of docs/authoring.md
+RECORDABLE = ", ".join(str(dt).removeprefix("torch.") for dt in CODES)
 
 MAX_ENTRIES = 20000
 # The CPU kernels torch uses here (AVX512, AVX2, DEFAULT...; ATEN_CPU_CAPABILITY overrides),
@@ -42,6 +46,11 @@ class Recorder:
             step = self._auto_steps.get(key, 0)
             self._auto_steps[key] = step + 1
         t = _as_tensor(value)
+        if t.dtype not in CODES:
+            raise TypeError(f"trace.record({key!r}): a tensor of dtype "
+                            f"{str(t.dtype).removeprefix('torch.')} cannot be stored in a trace. "
+                            f"Record one of: {RECORDABLE} (for complex values, record .real and "
+                            f".imag under two keys).")
         by_step = self.trace.tensors.setdefault(key, {})
         s = NO_STEP if step is None else int(step)
         if s not in by_step:
