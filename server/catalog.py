@@ -1,7 +1,8 @@
 """Loads a course folder (course.toml + exercise folders) into the database. Each distinct content
 of an exercise becomes a version, keyed by its content hash and snapshotted under the instance
 folder, so a submission is always graded by (and remembers) the version it was submitted to; the
-snapshot's reference traces are recorded on this machine (server.grading.references).
+snapshot's reference traces are recorded on this machine (server.grading.references), and its
+files are stored in the database too, for workers on other machines (server.grading.versions).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from graders import Exercise as EngineExercise
 from graders.format.course import Course as EngineCourse
 from server.models import Course, Exercise, ExerciseVersion
 from server.grading.references import ReferenceRecorder
+from server.grading.versions import has_files, store_files
 from server.security import new_join_code
 
 SNAPSHOTS = "exercises"
@@ -96,6 +98,9 @@ def sync_exercise(db: Session, course: Course, ex: EngineExercise, position: int
         version = ExerciseVersion(exercise_id=row.id, content_hash=digest, path=str(rel))
         db.add(version)
         db.flush()
+        store_files(db, version, instance / rel)
+    elif not has_files(db, version.id) and (instance / version.path).is_dir():
+        store_files(db, version, instance / version.path)     # a version made before 0005
     row.current_version_id = version.id
     return created
 

@@ -39,6 +39,12 @@ def database_url(instance: Path) -> str:
     return os.environ.get("TRACEGRADE_DATABASE_URL") or f"sqlite:///{instance / DB_FILE}"
 
 
+def broker_url() -> str | None:
+    """TRACEGRADE_BROKER_URL (redis://HOST:6379/0): grading goes through Celery on that broker;
+    None: the embedded worker polls the database."""
+    return os.environ.get("TRACEGRADE_BROKER_URL", "").strip() or None
+
+
 def read_secret_key(instance: Path) -> str | None:
     if os.environ.get("TRACEGRADE_SECRET_KEY"):
         return os.environ["TRACEGRADE_SECRET_KEY"]
@@ -62,6 +68,7 @@ def settings(instance: Path, overrides: dict | None = None) -> dict:
     cfg["INSTANCE"] = str(instance)
     cfg["DATABASE_URL"] = database_url(instance)
     cfg["SECRET_KEY"] = read_secret_key(instance)
+    cfg["BROKER_URL"] = broker_url()
     secure = os.environ.get("TRACEGRADE_SECURE_COOKIES")
     if secure is not None:
         cfg["SESSION_COOKIE_SECURE"] = secure.lower() not in ("0", "false", "no")

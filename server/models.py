@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from server.db import utcnow
@@ -90,6 +90,19 @@ class ExerciseVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class ExerciseFile(Base):
+    """One file of a version's snapshot (references included), so a worker machine that shares
+    no files with the web can rebuild the snapshot (server/grading/versions.py)."""
+    __tablename__ = "exercise_files"
+    __table_args__ = (UniqueConstraint("version_id", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id", ondelete="CASCADE"),
+                                            index=True)
+    path: Mapped[str] = mapped_column(String(500))             # relative to the snapshot, '/'
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (
@@ -121,6 +134,8 @@ class Submission(Base):
     worker: Mapped[str | None] = mapped_column(String(200))
     claim_token: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # when a broker message was last sent for this row (server/grading/dispatch.py, sweep.py)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     graded_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -7,6 +7,7 @@ MAX_ATTEMPTS claims the submission is marked `error` with a message.
 """
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +21,7 @@ from server.db import utcnow
 from server.models import LIVE, Exercise, Submission, TestResult, User
 
 MAX_ATTEMPTS = 3
-LEASE_SECONDS = 120.0
+LEASE_SECONDS = float(os.environ.get("TRACEGRADE_LEASE_SECONDS") or 120.0)
 GAVE_UP = ("Grading failed {n} times, so this submission was not graded. This is not your "
            "fault: tell your instructor, and submit again later.")
 
@@ -94,6 +95,21 @@ def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS) -> Cla
         if row is not None:
             return Claim(oldest, token, row[0])
     return None
+
+
+def claim_id(db: Session, submission_id: int, worker: str,
+             lease_seconds: float = LEASE_SECONDS) -> Claim | None:
+    """Move this submission to `running` for this worker if it is still queued, else None (it
+    was graded, or another worker holds it): a broker message delivered twice grades once."""
+    token, now = secrets.token_hex(16), utcnow()
+    row = db.execute(
+        update(Submission).where(Submission.id == submission_id, Submission.status == "queued")
+        .values(status="running", worker=worker, claim_token=token, started_at=now,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=Submission.attempts + 1)
+        .returning(Submission.attempts)).first()
+    db.commit()
+    return None if row is None else Claim(submission_id, token, row[0])
 
 
 def extend_lease(db: Session, c: Claim, lease_seconds: float = LEASE_SECONDS) -> bool:

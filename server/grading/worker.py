@@ -20,8 +20,7 @@ from sqlalchemy.exc import DBAPIError
 import graders
 from graders import Grader, GradingError
 from graders.pool.backends import ColdBackend
-from server.grading import heartbeat, queue, wakeup
-from server.catalog import load_version
+from server.grading import heartbeat, queue, versions, wakeup
 from server.db import Database, is_unavailable, wait_until_ready
 from server.models import ExerciseVersion, Submission
 
@@ -196,7 +195,7 @@ class Worker:
 
     def _exercise(self, version) -> graders.Exercise:
         if version.id not in self._exercises:
-            self._exercises[version.id] = load_version(self.instance, version)
+            self._exercises[version.id] = versions.load(self.db, self.instance, version)
         return self._exercises[version.id]
 
 

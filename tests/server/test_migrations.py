@@ -36,7 +36,7 @@ def test_db_upgrade_prepares_the_instance(tmp_path):
     assert len(key.read_text().strip()) == 64
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     url = f"sqlite:///{instance / 'tracegrade.sqlite'}"
-    assert current(url) == "0004"
+    assert current(url) == "0005"
     engine = create_engine(url)
     assert {"users", "submissions", "test_results", "api_tokens"} <= set(inspect(engine).get_table_names())
     engine.dispose()
