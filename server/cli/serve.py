@@ -63,6 +63,10 @@ def worker_cmd(instance, name, once, wait_seconds, check):
 @click.option("--access-log", is_flag=True, help="Log every request to stdout.")
 def serve_cmd(host, port, instance, exercises_dir, web_workers, demo, no_worker, access_log):
     instance = resolve_instance(instance)
+    try:                                # a bad setting is said once, before anything starts
+        cfg.settings(instance)
+    except ValueError as e:
+        raise click.ClickException(f"{e} Fix it in the environment, then start again.") from None
     migrate_instance(instance)
     folder = Path(exercises_dir or os.environ.get("TRACEGRADE_EXERCISES") or "exercises")
     lines = sync_folder(instance, folder) if (folder / "course.toml").is_file() else [

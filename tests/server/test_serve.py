@@ -35,3 +35,15 @@ def test_serve_runs_and_stops_cleanly(tmp_path):
         left = False
     assert not left, "processes of `tracegrade serve` are still running after Ctrl-C"
     assert (tmp_path / "site" / "instance" / "secret_key").is_file()
+
+
+def test_a_bad_setting_is_one_clear_line_and_nothing_starts(tmp_path):
+    import subprocess
+    import sys
+    env = dict(os.environ, TRACEGRADE_TRUSTED_PROXIES="two")
+    r = subprocess.run([sys.executable, "-m", "server.cli", "serve", "--instance", str(tmp_path / "i"),
+                        "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "TRACEGRADE_TRUSTED_PROXIES='two': expected the number of proxies" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout and "running at" not in r.stdout
+    assert not (tmp_path / "i" / "tracegrade.sqlite").exists()  # nothing was migrated either
