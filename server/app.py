@@ -46,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if isinstance(lifetime, (int, float)):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=lifetime)
     app.extensions["tracegrade.db"] = Database(app.config["DATABASE_URL"])
+    if app.config.get("BROKER_URL"):      # scale-out: a Celery task after each queueing commit
+        from server.grading import dispatch
+        dispatch.init_app(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:      # the client address is the one the last N proxies saw
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -29,7 +29,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-@click.command("worker", help="Grade queued submissions from the database until stopped.")
+@click.command("worker", help="Grade queued submissions until stopped: from the database, or from the "
+                              "Celery broker named by TRACEGRADE_BROKER_URL (redis://...).")
 @instance_option
 @click.option("--name", default=None, help="A stable name for this worker: on restart it takes back "
                                            "what it had claimed. Default: worker-1@HOSTNAME.")
@@ -37,9 +38,11 @@ def is_loopback(host: str) -> bool:
 @click.option("--wait", "wait_seconds", type=float, default=None,
               help="Seconds to wait for the database to answer and be migrated before giving up "
                    "(exit 1). Default: wait as long as it takes.")
+@click.option("--concurrency", type=click.IntRange(1), default=None,
+              help="With a broker: submissions graded at once. Default: one per core.")
 @click.option("--check", is_flag=True, help="Grade nothing: exit 0 when the worker of this name was "
                                              "heard from in the last minute, else 1 (a container healthcheck).")
-def worker_cmd(instance, name, once, wait_seconds, check):
+def worker_cmd(instance, name, once, wait_seconds, concurrency, check):
     from server.grading.worker import default_name, main
     instance = resolve_instance(instance)
     if check:
@@ -48,6 +51,10 @@ def worker_cmd(instance, name, once, wait_seconds, check):
             age = last_beat_age(s, name or default_name())
         click.echo("no heartbeat" if age is None else f"last heartbeat {age:.0f} s ago")
         sys.exit(0 if age is not None and age < STALE_SECONDS else 1)
+    if cfg.broker_url() and not once:
+        from server.grading import broker_worker
+        sys.exit(broker_worker.main(cfg.database_url(instance), instance, cfg.broker_url(),
+                                    name=name, wait=wait_seconds, concurrency=concurrency))
     sys.exit(main(cfg.database_url(instance), instance, name=name, once=once, wait=wait_seconds))
 
 

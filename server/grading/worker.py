@@ -151,6 +151,10 @@ class Worker:
         if n:
             log.warning("put %d submission(s) with an expired lease back in the queue", n)
 
+    def grade_claim(self, grader: Grader, c: queue.Claim) -> None:
+        """Grade a claimed submission and store its result (the broker task's entry)."""
+        self._grade(grader, c)
+
     def _grade(self, grader: Grader, c: queue.Claim) -> None:
         with self.db.sessions() as s:
             sub = s.get(Submission, c.submission_id)

@@ -36,12 +36,12 @@ def test_migrations_on_postgres(pg_template):
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
                                     Base.metadata)
         assert diff == []
-        assert current(url) == "0004"
+        assert current(url) == "0005"
         command.downgrade(alembic_config(url), "base")
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
         engine.dispose()
         upgrade(url)                  # and up again from nothing
-        assert current(url) == "0004"
+        assert current(url) == "0005"
     finally:
         pg_template.drop_copy(url)
 
