@@ -29,6 +29,7 @@ _TOP_KEYS = {
     "seeds": (dict, True, "a table with 'public' and 'hidden' lists of integers"),
     "tolerance": (dict, False, "a table with 'rtol' and 'atol' numbers (docs/authoring.md)"),
     "limits": (dict, False, "a table of limit overrides"),
+    "mutants": (dict, False, "a table with [[mutants.equivalent]] entries, each an 'id' and a 'reason'"),
 }
 
 
@@ -48,6 +49,7 @@ class Exercise:
     tags: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    equivalent_mutants: tuple[tuple[str, str], ...] = ()   # (mutant id, why it is equivalent)
 
     # ---- loading -------------------------------------------------------------------------
     @classmethod
@@ -100,7 +102,9 @@ class Exercise:
         if extra:
             raise ExerciseError(toml_path, "unknown key; expected 'public' and 'hidden'.", f"seeds.{sorted(extra)[0]}")
         if set(public) & set(hidden):
-            raise ExerciseError(toml_path, "a seed cannot be both public and hidden.", "seeds")
+            both = sorted(set(public) & set(hidden))[0]
+            raise ExerciseError(toml_path, f"seed {both} is both public and hidden; keep it in one "
+                                           f"list.", "seeds")
 
         tol = data.get("tolerance", {})
         for k, v in tol.items():
@@ -115,6 +119,7 @@ class Exercise:
             submission=data["submission"], public_seeds=tuple(public), hidden_seeds=tuple(hidden),
             rtol=float(tol.get("rtol", RTOL)), atol=float(tol.get("atol", ATOL)),
             tags=tuple(data.get("tags", [])), requires=tuple(data.get("requires", [])), limits=limits,
+            equivalent_mutants=_equivalent_mutants(toml_path, data.get("mutants", {})),
         )
 
     # ---- parts -------------------------------------------------------------------------
@@ -190,9 +195,36 @@ def _int_list(toml_path: Path, table: dict, key: str) -> list[int]:
         raise ExerciseError(toml_path, "is missing; expected a list of integers.", f"seeds.{key}")
     if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         raise ExerciseError(toml_path, "must be a non-empty list of integers.", f"seeds.{key}")
-    if len(set(value)) != len(value):
-        raise ExerciseError(toml_path, "lists a seed twice.", f"seeds.{key}")
+    twice = sorted({v for v in value if value.count(v) > 1})
+    if twice:
+        raise ExerciseError(toml_path, f"lists seed {twice[0]} twice; keep it once.", f"seeds.{key}")
     return value
+
+
+def _equivalent_mutants(toml_path: Path, table: dict) -> tuple[tuple[str, str], ...]:
+    """[[mutants.equivalent]] id = "...", reason = "..." (see `tracegrade check --mutants`)."""
+    extra = set(table) - {"equivalent"}
+    if extra:
+        raise ExerciseError(toml_path, "unknown key; expected 'equivalent'.", f"mutants.{sorted(extra)[0]}")
+    entries = table.get("equivalent", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ExerciseError(toml_path, "must be a list of tables ([[mutants.equivalent]]).", "mutants.equivalent")
+    out, seen = [], set()
+    for i, e in enumerate(entries):
+        key = f"mutants.equivalent[{i}]"
+        if set(e) - {"id", "reason"}:
+            raise ExerciseError(toml_path, "unknown key; expected 'id' and 'reason'.", key)
+        if not isinstance(e.get("id"), str) or not e["id"].strip():
+            raise ExerciseError(toml_path, "needs an 'id', the mutant's id as `tracegrade check --mutants` "
+                                "prints it, such as 'swap-stmts:L12'.", key)
+        if not isinstance(e.get("reason"), str) or not e["reason"].strip():
+            raise ExerciseError(toml_path, f"mutant '{e['id']}' needs a 'reason': say why it behaves "
+                                "exactly like the solution.", key)
+        if e["id"] in seen:
+            raise ExerciseError(toml_path, f"mutant '{e['id']}' is listed twice.", key)
+        seen.add(e["id"])
+        out.append((e["id"].strip(), e["reason"].strip()))
+    return tuple(out)
 
 
 def _limit_overrides(toml_path: Path, table: dict) -> dict:
