@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from celery import Celery
+from kombu.exceptions import ChannelError
 
 TASK = "tracegrade.grade"
 QUEUE = "tracegrade"
@@ -57,4 +58,9 @@ def send(app: Celery, submission_id: int, submission_priority: int = 0) -> None:
 def waiting(app: Celery) -> int:
     """Messages waiting in the broker's grading queue (not those a worker has taken)."""
     with app.connection_for_write() as conn:
-        return conn.default_channel.queue_declare(QUEUE, passive=True).message_count
+        try:
+            return conn.default_channel.queue_declare(QUEUE, passive=True).message_count
+        except ChannelError as e:        # Redis drops an empty list: no queue is an empty one
+            if "NOT_FOUND" in str(e):
+                return 0
+            raise
