@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import object_session
 
+from graders.grading.results import split_stderr
 from server import schedule
 from server.db import isoformat, utcnow
 from server.models import Submission, TestResult
@@ -75,6 +76,14 @@ def submission_json(sub: Submission, role: str, url: str) -> dict:
         "tests": visible_tests(sub, role) if graded else [],
         "created_at": isoformat(sub.created_at), "graded_at": isoformat(sub.graded_at),
     }
+
+
+def stderr_parts(sub: Submission, role: str) -> dict:
+    """The stored stderr split for this viewer: `student`, what the submission's own run printed
+    (everyone sees it), and `grader`, the grader failures with their tracebacks, given to course
+    staff only (a student reads just the friendly line in the test's feedback)."""
+    student, grader = split_stderr(sub.stderr or "")
+    return {"student": student, "grader": grader if role == "instructor" else ""}
 
 
 def fmt_score(value: float | None) -> str:

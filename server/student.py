@@ -123,6 +123,7 @@ def _panel_context(sid: int) -> dict:
             **_deadline_context(sub.user_id, sub.exercise),
             "tests": present.visible_tests(sub, enrollment.role),
             "diagnosis": present.diagnosis(sub, enrollment.role),
+            "out": present.stderr_parts(sub, enrollment.role),
             "plot": loss_plot(sub.curves) if sub.status == "graded" else None}
 
 

@@ -1,4 +1,4 @@
-"""Authoring commands: `check` an exercise, record its reference `trace`s, scaffold a `new` one."""
+"""Authoring commands: `check` exercises, record their reference `trace`s, scaffold a `new` one."""
 from __future__ import annotations
 
 import re
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from graders.errors import ExerciseError, GradingError
+from graders.format.where import exercise_error_text
 
 SCAFFOLD = Path(__file__).resolve().parent.parent / "scaffold"
 
@@ -18,52 +19,81 @@ def _exercises_or_exit(path: Path):
     try:
         return find_exercises(path)
     except ExerciseError as e:
-        click.echo(f"invalid exercise: {e}", err=True)
+        click.echo(f"invalid exercise: {exercise_error_text(e)}", err=True)
         sys.exit(3)
 
 
 @click.command("check")
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default="exercises")
-def check_cmd(path: Path) -> None:
-    """Verify exercises: valid exercise.toml, current traces within tolerance of a fresh
-    recording here (the largest drift is printed), solution full marks, starter less.
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--debug", is_flag=True,
+              help="Also show each grader failure with its traceback (file and line) and the "
+                   "diagnosis codes of the solution's and the starter's gradings.")
+# further options of `check` go here, one decorator each
+def check_cmd(paths: tuple[Path, ...], debug: bool) -> None:
+    """Verify exercises and report every problem of every one before exiting: exercise.toml
+    valid, limits consistent, traces current (one folder per seed, a sensible size) and within
+    tolerance of a fresh recording here (the largest drift is printed), no grader that crashes,
+    solution full marks, starter less.
 
-    PATH is one exercise folder, a course folder (course.toml) or a folder of exercises."""
-    from graders.grading.selfcheck import check_exercise
+    PATHS are exercise folders, course folders (course.toml) or folders of exercises (default:
+    exercises). Exit status: 0 all ok, 1 problems found, 3 an exercise.toml could not be read."""
+    from graders.cli.check_text import report_lines
     from graders.grading.grader import Grader
+    from graders.grading.selfcheck import check_exercise, collect_exercises
 
-    exercises = _exercises_or_exit(path)
-    bad = 0
+    items = collect_exercises(paths or (Path("exercises"),))
+    bad = unreadable = 0
     with Grader(one_shot=True) as grader:
-        for ex in exercises:
-            rep = check_exercise(ex, grader)
-            if rep.ok:
-                click.echo(f"ok    {ex.slug}: solution {rep.solution_score:g}/{rep.max_score:g}, "
-                           f"starter {rep.starter_score:g}/{rep.max_score:g}, {rep.drift_text()}")
-            else:
-                bad += 1
-                click.echo(f"FAIL  {ex.slug}")
-                for p in rep.problems:
-                    click.echo(f"      - {p}")
-    click.echo(f"{len(exercises) - bad} of {len(exercises)} exercises ok")
-    sys.exit(1 if bad else 0)
+        for item in items:
+            if isinstance(item, ExerciseError):
+                unreadable += 1
+                click.echo(f"FAIL  {item.path}")
+                click.echo("      - invalid exercise: " + exercise_error_text(item).replace("\n", "\n        "))
+                continue
+            rep = check_exercise(item, grader)
+            bad += 0 if rep.ok else 1
+            for line in report_lines(rep, debug):
+                click.echo(line)
+    click.echo(f"{len(items) - bad - unreadable} of {len(items)} exercises ok")
+    sys.exit(3 if unreadable else 1 if bad else 0)
 
 
 @click.command("trace")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 def trace_cmd(path: Path) -> None:
-    """Record reference traces from the solution, for public and hidden seeds."""
+    """Record reference traces from the solution, for public and hidden seeds; remove the
+    folders of seeds that exercise.toml no longer lists."""
     from graders.grading.grader import Grader
 
     exercises = _exercises_or_exit(path)
+    failed = False
     with Grader(one_shot=True) as grader:
         for ex in exercises:
             try:
                 seeds = grader.record_reference(ex)
             except GradingError as e:
                 click.echo(f"error: {e}", err=True)
-                sys.exit(4)
+                failed = True
+                continue
             click.echo(f"{ex.slug}: recorded seeds {', '.join(map(str, seeds))} in {ex.traces_dir}")
+            for gone in remove_stray_seeds(ex):
+                click.echo(f"{ex.slug}: removed {gone} (its seed is not in exercise.toml)")
+    if failed:
+        sys.exit(4)
+
+
+def remove_stray_seeds(exercise) -> list[Path]:
+    """Delete traces/seed-N folders whose seed exercise.toml does not list; return them."""
+    from graders.grading.static_checks import SEED_DIR
+
+    gone = []
+    if exercise.traces_dir.is_dir():
+        for p in sorted(exercise.traces_dir.iterdir()):
+            m = SEED_DIR.match(p.name)
+            if m and p.is_dir() and int(m.group(1)) not in exercise.seeds:
+                shutil.rmtree(p)
+                gone.append(p)
+    return gone
 
 
 @click.command("new")

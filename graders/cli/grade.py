@@ -9,7 +9,8 @@ import click
 
 from graders.errors import ExerciseError, GradingError
 from graders.format.exercise import Exercise
-from graders.cli.report import result_table
+from graders.cli.report import debug_details, result_table
+from graders.format.where import exercise_error_text
 
 
 @click.command("grade")
@@ -21,9 +22,14 @@ from graders.cli.report import result_table
               help="auto, public, hidden, all, or a comma-separated list of seeds.")
 @click.option("--fail-under", type=float, default=None,
               help="Exit with status 1 when the score is below this number.")
-def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: float | None) -> None:
+@click.option("--debug", is_flag=True,
+              help="For the exercise's author: each grader failure with its traceback (file and "
+                   "line), and the diagnosis codes (on stderr).")
+def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: float | None,
+              debug: bool) -> None:
     """Grade FILE against the exercise in EXERCISE_DIR."""
     from graders.grading.grader import Grader
+    from graders.grading.provenance import stale_traces
 
     exercise = load_or_exit(exercise_dir)
     if not file.is_file():
@@ -35,6 +41,9 @@ def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: 
             raise click.UsageError("--seeds: expected auto, public, hidden, all or numbers like 1,2") from None
     try:
         with Grader(one_shot=True) as grader:
+            seed_list = grader.seeds_for(exercise, seeds)
+            for problem in stale_traces(exercise, seed_list):
+                click.echo(f"warning: {problem}; scores against these traces may be wrong.", err=True)
             result = grader.grade(exercise, file.read_bytes(), seeds=seeds)
     except GradingError as e:
         click.echo(f"internal error: {e}", err=True)
@@ -43,6 +52,8 @@ def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: 
         click.echo(json.dumps(result.to_gradescope(), indent=2))
     else:
         click.echo(result_table(result, f"{exercise.title} ({exercise.slug})"))
+    if debug:
+        click.echo("[debug]\n" + debug_details(result), err=True)
     if fail_under is not None and result.score < fail_under:
         sys.exit(1)
 
@@ -51,5 +62,5 @@ def load_or_exit(path: Path) -> Exercise:
     try:
         return Exercise.load(path)
     except ExerciseError as e:
-        click.echo(f"invalid exercise: {e}", err=True)
+        click.echo(f"invalid exercise: {exercise_error_text(e)}", err=True)
         sys.exit(3)

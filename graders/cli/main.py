@@ -10,7 +10,7 @@ from importlib.metadata import entry_points
 
 import click
 
-from graders.cli import author, grade
+from graders.cli import author, corpus, grade, preview
 
 EXIT_OK = 0            # the command did its job (grading completed, whatever the score)
 EXIT_FAILED = 1        # --fail-under not met, or `check` found problems
@@ -32,6 +32,8 @@ cli.add_command(grade.grade_cmd)
 cli.add_command(author.check_cmd)
 cli.add_command(author.trace_cmd)
 cli.add_command(author.new_cmd)
+cli.add_command(corpus.corpus_cmd)
+cli.add_command(preview.preview_cmd)
 
 
 def _load_plugins() -> None:

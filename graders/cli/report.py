@@ -31,7 +31,7 @@ def result_table(result: GradeResult, exercise_title: str) -> str:
             lines.append(f"        diagnosis: {t.diagnosis}")
     lines.append(f"  Total: {_n(result.score)}/{_n(result.max_score)}"
                  f"   ({result.execution_time:.2f} s, seeds {', '.join(map(str, result.seeds))})")
-    lines.append(f"  Diagnoses: {', '.join(result.diagnoses) or 'none'}")
+    lines.append(f"  Diagnoses: {', '.join(dict.fromkeys(result.diagnoses)) or 'none'}")
     if result.stdout.strip():
         lines.append("  Your code printed:")
         lines += ["    " + ln for ln in result.stdout.rstrip().splitlines()[-20:]]

@@ -239,6 +239,10 @@ class Grader:
         return result
 
     # ---- helpers ------------------------------------------------------------------------------
+    def seeds_for(self, exercise: Exercise, seeds) -> list[int]:
+        """The seeds grade(exercise, ..., seeds=seeds) grades."""
+        return self._seeds(exercise, seeds)
+
     def _seeds(self, exercise: Exercise, seeds) -> list[int]:
         if isinstance(seeds, (list, tuple)):
             return [int(s) for s in seeds]

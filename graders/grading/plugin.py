@@ -221,7 +221,8 @@ def curves(config, seed: int, key: str = "loss") -> dict:
     out = {"seed": seed}
     for who, get in (("student", _student), ("reference", _reference)):
         try:
-            out[who] = get(config, seed).floats(key)[:1000]
+            trace = get(config, seed)
+            out[who] = trace.floats(key)[:1000] if trace.has(key) else []
         except TraceFormatError:
             out[who] = []
     return out

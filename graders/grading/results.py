@@ -104,7 +104,8 @@ class GradeResult:
                 }
                 for t in self.tests
             ],
-            "extra_data": {"verdict": self.verdict.value, "diagnoses": self.diagnoses},
+            "extra_data": {"verdict": self.verdict.value,
+                           "diagnoses": list(dict.fromkeys(self.diagnoses))},
         }
         if self.verdict is not Verdict.GRADED:
             out["output"] = f"{self.verdict.title}: {self.message}"

@@ -1,22 +1,26 @@
-"""Instructor-side checks of an exercise: traces current and within tolerance of a fresh
-recording here, solution full marks, starter less.
+"""Instructor-side checks of an exercise: the folder's static findings (parts, limits, traces
+current and one per seed), traces within tolerance of a fresh recording here, solution full
+marks, starter less, no grader that crashes.
 
-`check_exercise` returns a report with its problems (none when the exercise is fine) and the
-largest drift measured; the CLI prints it.
+`check_exercise` returns a report with its problems (none when the exercise is fine), warnings
+and the largest drift measured; `collect_exercises` loads every exercise of several paths and
+keeps the ones that fail to load as errors, so one typo does not hide the rest.
 """
 from __future__ import annotations
 
 import shutil
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import torch
 
 from graders.checks.drift import KeyDrift, trace_drift
 from graders.format.course import Course
 from graders.errors import ExerciseError, GradingError
 from graders.format.exercise import Exercise
-from graders.grading.grader import Grader, file_sha
+from graders.grading.grader import Grader
+from graders.grading.provenance import stale_traces  # noqa: F401 (its old home)
+from graders.grading.results import GradeResult
+from graders.grading.static_checks import static_findings
 from graders.sandbox import scratch
 from graders.trace.store import TraceFormatError, load_trace
 
@@ -25,6 +29,9 @@ from graders.trace.store import TraceFormatError, load_trace
 class CheckReport:
     exercise: Exercise
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    solution: GradeResult | None = None     # the gradings, for --debug
+    starter: GradeResult | None = None
     solution_score: float | None = None
     starter_score: float | None = None
     max_score: float | None = None
@@ -47,37 +54,65 @@ class CheckReport:
 
 
 def find_exercises(path) -> list[Exercise]:
-    """The exercise at path, the course's exercises, or every exercise folder below path."""
-    path = Path(path)
-    if (path / "exercise.toml").is_file():
-        return [Exercise.load(path)]
-    if (path / "course.toml").is_file():
-        return list(Course.load(path).exercises)
-    found = [Exercise.load(p.parent) for p in sorted(path.glob("*/exercise.toml"))]
-    if not found:
-        raise ExerciseError(path, "holds no exercise (no exercise.toml in it or its subfolders).")
+    """The exercise at path, the course's exercises, or every exercise folder below path
+    (raises the first ExerciseError; `collect_exercises` keeps going)."""
+    found = collect_exercises([path])
+    for item in found:
+        if isinstance(item, ExerciseError):
+            raise item
     return found
 
 
-def stale_traces(exercise: Exercise) -> list[str]:
-    """Why the recorded reference traces are not current (empty when they are)."""
-    import json
+def collect_exercises(paths) -> list[Exercise | ExerciseError]:
+    """Every exercise under each path (an exercise folder, a course folder, a folder of
+    exercises), in order, each once; an exercise that fails to load is an ExerciseError in the
+    list, so the others are still checked."""
+    out: list = []
+    seen: set = set()
 
-    problems = []
-    sol, scen = file_sha(exercise.solution), file_sha(exercise.scenario)
-    for seed in exercise.seeds:
-        f = exercise.trace_dir(seed) / "trace.json"
-        if not f.is_file():
-            problems.append(f"no reference trace for seed {seed}: run `tracegrade trace {exercise.path}`")
+    def add(item, key):
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+
+    for path in map(Path, paths):
+        if not path.is_dir():
+            add(ExerciseError(path, "no such folder: give an exercise folder, a course folder "
+                                    "or a folder of exercises."), str(path))
             continue
-        meta = json.loads(f.read_text(encoding="utf-8")).get("meta", {})
-        if meta.get("torch") != torch.__version__:
-            problems.append(f"trace for seed {seed} was recorded with torch {meta.get('torch')}, "
-                            f"installed is {torch.__version__}: run `tracegrade trace`")
-        elif meta.get("solution_sha") != sol or meta.get("scenario_sha") != scen:
-            problems.append(f"trace for seed {seed} is older than solution.py or scenario.py: "
-                            f"run `tracegrade trace {exercise.path}`")
-    return problems
+        if (path / "exercise.toml").is_file():
+            folders = [path]
+        elif (path / "course.toml").is_file():
+            try:
+                Course.load(path)
+            except ExerciseError as e:
+                if not Path(e.path).name == "exercise.toml":   # the course's own file
+                    add(e, str(e))
+            folders = _course_folders(path)
+        else:
+            folders = [p.parent for p in sorted(path.glob("*/exercise.toml"))]
+            if not folders:
+                add(ExerciseError(path, "holds no exercise (no exercise.toml in it or its "
+                                        "subfolders)."), str(path))
+        for folder in folders:
+            try:
+                ex = Exercise.load(folder)
+            except ExerciseError as e:
+                add(e, str(e))
+                continue
+            add(ex, str(ex.path))
+    return out
+
+
+def _course_folders(path: Path) -> list[Path]:
+    """The folders course.toml lists (those that exist), else every exercise folder below."""
+    try:
+        order = tomllib.loads((path / "course.toml").read_text(encoding="utf-8")).get("exercises")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        order = None
+    if isinstance(order, list) and all(isinstance(s, str) for s in order):
+        return [path / s for s in order if (path / s).is_dir()]
+    return [p.parent for p in sorted(path.glob("*/exercise.toml"))]
 
 
 def largest_drift(exercise: Exercise, grader: Grader) -> tuple[int, KeyDrift] | None:
@@ -118,16 +153,19 @@ def drift_problem(seed: int, d: KeyDrift) -> str | None:
 
 
 def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
+    """Every problem of the exercise: the static findings first; then, when the parts and
+    current traces are there, the drift of a fresh recording and the gradings of the solution
+    and the starter."""
     report = CheckReport(exercise)
-    for part in ("README.md", "starter.py", "solution.py", "scenario.py"):
-        if not (exercise.path / part).is_file():
-            report.problems.append(f"{part} is missing")
-    if not exercise.grader_files():
-        report.problems.append("graders/ has no test_*.py")
-    if report.problems:
-        return report
-    report.problems += stale_traces(exercise)
-    if report.problems:
+    found = static_findings(exercise)
+    report.problems += found.problems
+    report.warnings += found.warnings
+    missing = [p for p in ("starter.py", "solution.py", "scenario.py")
+               if not (exercise.path / p).is_file()] or not exercise.grader_files()
+    stale = any("run `tracegrade trace" in p for p in found.problems)
+    if missing or stale:
+        report.warnings.append("the solution and the starter were not graded: "
+                               + ("parts are missing" if missing else "the traces are not current"))
         return report
     try:
         worst = largest_drift(exercise, grader)
@@ -141,13 +179,37 @@ def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
     except GradingError as e:
         report.problems.append(str(e))
         return report
+    report.solution, report.starter = sol, start
     report.solution_score, report.starter_score, report.max_score = sol.score, start.score, sol.max_score
     if sol.max_score != exercise.points:
         report.problems.append(f"the graders' points add up to {sol.max_score:g}, exercise.toml says "
-                               f"{exercise.points:g}")
+                               f"{exercise.points:g}: make `points` in {exercise.path / 'exercise.toml'} "
+                               f"equal the sum of @pytest.mark.points")
+    crashes: dict[tuple, list[str]] = {}
+    for who, r in (("solution", sol), ("starter", start)):
+        for t in r.grader_errors:
+            crashes.setdefault((t.name, last_frame(t.error)), []).append(who)
+    for (name, where), who in crashes.items():
+        report.problems.append(f"a grader failed on the {' and the '.join(who)}, in '{name}': "
+                               f"{where} (`tracegrade check --debug` shows the traceback)")
     if sol.score < sol.max_score:
-        failed = [f"{t.name}: {t.message}" for t in sol.tests if not t.passed] or [sol.message]
-        report.problems.append("the solution does not get full marks: " + "; ".join(failed))
+        failed = [f"{t.name}: {t.message}" for t in sol.tests if not t.passed and not t.error]
+        if failed or not sol.grader_errors:
+            report.problems.append("the solution does not get full marks: "
+                                   + "; ".join(failed or [sol.message]))
     if start.score >= start.max_score and start.max_score > 0:
         report.problems.append("the starter gets full marks; it should leave something to do")
     return report
+
+
+def last_frame(error: str) -> str:
+    """'graders/test_x.py, line 12: KeyError: 'k'' from a grader's traceback text."""
+    lines = [ln for ln in error.splitlines() if ln.strip()]
+    files = [ln.strip() for ln in lines if ln.strip().startswith('File "')]
+    where = ""
+    if files:       # the deepest frame in the exercise's own files (named relative to it)
+        f = ([f for f in files if not f.split('"')[1].startswith("/")] or files)[-1]
+        name = f.split('"')[1]
+        line = f.split("line ")[1].split(",")[0] if "line " in f else "?"
+        where = f"{name}, line {line}: "
+    return where + (lines[-1].strip() if lines else "unknown error")

@@ -118,6 +118,8 @@ for d in ("../out", "out", "/tmp"):
 def test_gradescope_json_shape(grader, ex):
     g = grade(grader, ex, GOOD_BODY).to_gradescope()
     assert set(g) >= {"score", "max_score", "execution_time", "tests"}
-    assert set(g["tests"][0]) == {"name", "score", "max_score", "status", "output", "visibility"}
+    assert set(g["tests"][0]) == {"name", "score", "max_score", "status", "output", "visibility",
+                                  "tags", "extra_data"}
+    assert g["extra_data"] == {"verdict": "graded", "diagnoses": []}
     bad = grade(grader, ex, "def x(:\n").to_gradescope()
     assert bad["score"] == 0 and "Syntax error" in bad["output"]

@@ -12,36 +12,24 @@ from pathlib import Path
 import pytest
 
 from graders import Exercise
+from graders.grading import corpus
 from tests.conftest import EXERCISES
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-EXPECT_RE = re.compile(r"^# expect: (full|mistake|verdict)\s*(\S*)")
 
 
 def corpus_files():
-    for f in sorted(CORPUS.glob("*/*.py")):
-        yield pytest.param(f, id=f"{f.parent.name}/{f.stem}")
+    for folder in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        for f in corpus.files(folder):
+            yield pytest.param(f, id=f"{f.parent.name}/{f.stem}")
 
 
 @pytest.mark.parametrize("path", list(corpus_files()))
 def test_corpus_verdict(path: Path, grader):
-    m = EXPECT_RE.match(path.read_text(encoding="utf-8").splitlines()[0])
-    assert m, f"{path}: first line must be '# expect: full|mistake <code>|verdict <verdict>'"
-    kind, what = m.groups()
-    ex = Exercise.load(EXERCISES / path.parent.name)
-    result = grader.grade(ex, path.read_bytes(), seeds="all")
-    summary = [(t.name, t.status, t.diagnosis, t.message) for t in result.tests]
-    if kind == "full":
-        assert result.verdict.value == "graded", (result.verdict, result.message)
-        assert result.score == result.max_score, summary
-    elif kind == "mistake":
-        assert result.score < result.max_score, summary
-        assert what in result.diagnoses, summary
-        failed = [t for t in result.tests if t.diagnosis == what]
-        assert all(t.message.strip() for t in failed)
-    else:
-        assert result.verdict.value == what, (result.verdict, result.message)
-        assert result.score == 0
+    """The same runner and rules as `tracegrade corpus EXDIR CORPUS_DIR`."""
+    assert corpus.expectation(path) is not None, f"{path}: {corpus.FIRST_LINE}"
+    judged = corpus.grade_file(Exercise.load(EXERCISES / path.parent.name), path, grader)
+    assert judged.ok, f"{path.name}: expected {judged.expect}, got {judged.got}: {judged.why}"
 
 
 MIN_CORRECT = MIN_MISTAKES = 8
