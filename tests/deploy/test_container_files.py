@@ -69,7 +69,7 @@ def commands(service: dict) -> list[list[str]]:
     return [cmd]
 
 
-@pytest.mark.parametrize("name", ["postgres", "migrate", "web", "worker"])
+@pytest.mark.parametrize("name", ["postgres", "redis", "migrate", "web", "worker"])
 def test_compose_services_exist_with_healthchecks(name):
     service = COMPOSE["services"][name]
     if name != "migrate":          # a one-shot job has nothing to keep checking
@@ -83,7 +83,7 @@ def test_compose_commands_exist():
     runner = CliRunner()
     seen = 0
     for name, service in COMPOSE["services"].items():
-        if name == "postgres":
+        if name in ("postgres", "redis"):
             continue
         for argv in commands(service):
             if argv[0] == "gunicorn":
@@ -100,4 +100,19 @@ def test_compose_commands_exist():
             result = runner.invoke(cli, [*check[2:3], "--help"])
             assert "--check" in result.output, f"compose {name}: healthcheck {check}"
     assert seen >= 2
-    assert set(COMPOSE["volumes"]) >= {"pgdata", "instance"}
+    assert set(COMPOSE["volumes"]) >= {"pgdata", "redisdata", "instance"}
+
+
+def test_compose_scales_out_on_redis():
+    """web sends and workers consume on the redis service; workers share no volume with the web
+    (their exercise files come from PostgreSQL), so `--scale worker=N` needs nothing else."""
+    services = COMPOSE["services"]
+    assert services["redis"]["command"][0] == "redis-server"
+    assert any("redisdata:" in v for v in services["redis"]["volumes"])
+    for name in ("web", "worker"):
+        url = services[name]["environment"]["TRACEGRADE_BROKER_URL"]
+        assert url.startswith("redis://redis:"), (name, url)
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+    worker = services["worker"]
+    assert not worker.get("volumes"), "a worker mounts a volume: it must share no files with the web"
+    assert "container_name" not in worker and "ports" not in worker, "the worker cannot be scaled"
