@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from graders.errors import ExerciseError
 from server import config as cfg
+from graders.format.course import Course as EngineCourse
 from server.catalog import sync_course
 from server.cli.common import database, instance_option, require_schema, resolve_instance
 from server.migrate import upgrade
@@ -126,8 +127,28 @@ def sync_folder(instance: Path, folder: Path) -> list[str]:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
                 default="exercises")
 @instance_option
-def exercises_sync(folder, instance):
+@click.option("--force", is_flag=True,
+              help="Emergencies only: load without running `tracegrade check` on new content "
+                   "(the output lists what is then not verified).")
+def exercises_sync(folder, instance, force):
+    from server.cli import sync_check
+
     instance = resolve_instance(instance)
     require_schema(instance)
+    try:
+        fresh = sync_check.new_content(instance, EngineCourse.load(folder))
+    except ExerciseError as e:
+        raise click.ClickException(str(e)) from None
+    if force:
+        click.echo(sync_check.force_note(fresh), err=True)
+    else:
+        report = sync_check.refusals(fresh)
+        if report:
+            click.echo("refused: `tracegrade check` found problems; nothing was loaded.")
+            for line in report:
+                click.echo(line)
+            click.echo(f"Fix them (`tracegrade check {folder}` shows the same report), or load "
+                       f"anyway with --force.")
+            raise SystemExit(1)
     for line in sync_folder(instance, folder):
         click.echo(line)
