@@ -28,8 +28,12 @@ def _exercises_or_exit(path: Path):
 @click.option("--debug", is_flag=True,
               help="Also show each grader failure with its traceback (file and line) and the "
                    "diagnosis codes of the solution's and the starter's gradings.")
+@click.option("--mutants", is_flag=True,
+              help="Also mutate each solution (drop a call, swap statements or arguments, change a "
+                   "constant or operator, ...), grade every mutant and report those that still get "
+                   "full marks; an exercise fails below 95% of its non-equivalent mutants caught.")
 # further options of `check` go here, one decorator each
-def check_cmd(paths: tuple[Path, ...], debug: bool) -> None:
+def check_cmd(paths: tuple[Path, ...], debug: bool, mutants: bool = False) -> None:
     """Verify exercises and report every problem of every one before exiting: exercise.toml
     valid, limits consistent, traces current (one folder per seed, a sensible size) and within
     tolerance of a fresh recording here (the largest drift is printed), no grader that crashes,
@@ -38,12 +42,13 @@ def check_cmd(paths: tuple[Path, ...], debug: bool) -> None:
     PATHS are exercise folders, course folders (course.toml) or folders of exercises (default:
     exercises). Exit status: 0 all ok, 1 problems found, 3 an exercise.toml could not be read."""
     from graders.cli.check_text import report_lines
+    from graders.cli.mutants import check_mutants
     from graders.grading.grader import Grader
     from graders.grading.selfcheck import check_exercise, collect_exercises
 
     items = collect_exercises(paths or (Path("exercises"),))
     bad = unreadable = 0
-    with Grader(one_shot=True) as grader:
+    with Grader(one_shot=not mutants) as grader:
         for item in items:
             if isinstance(item, ExerciseError):
                 unreadable += 1
@@ -54,6 +59,8 @@ def check_cmd(paths: tuple[Path, ...], debug: bool) -> None:
             bad += 0 if rep.ok else 1
             for line in report_lines(rep, debug):
                 click.echo(line)
+            if mutants and not check_mutants(item, grader, ready=rep.ok):
+                bad += 1 if rep.ok else 0
     click.echo(f"{len(items) - bad - unreadable} of {len(items)} exercises ok")
     sys.exit(3 if unreadable else 1 if bad else 0)
 

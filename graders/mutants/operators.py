@@ -3,7 +3,7 @@ copy of the tree, and the smallest text edits that make the same change in the s
 
 Operators, in the order that names a mutant two of them make: remove-zero_grad/-backward/-step/
 -eval/-train/-no_grad, replace-loss, replace-reduction, replace-activation, drop-call,
-swap-stmts, swap-args, constant, swap-op.
+drop-method (x.detach() -> x, h.T -> h, ...), swap-stmts, swap-args, constant, swap-op.
 """
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult:
            ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in",
            ast.And: "and", ast.Or: "or"}
 SWAPPABLE_OPERANDS = (ast.Sub, ast.Div, ast.MatMult, ast.Pow, ast.FloorDiv)
+DROPPED_METHODS = ("item", "detach", "clone", "squeeze", "unsqueeze", "view", "view_as", "reshape",
+                   "t", "float", "double", "flatten", "contiguous")
+DROPPED_ATTRIBUTES = ("T", "mT", "data")
 NOT_SWAPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
@@ -73,7 +76,7 @@ def sites(tree: ast.Module) -> list[Site]:
     skip = _unobserved(tree)
     index = {id(n): i for i, n in enumerate(nodes)}
     found: list[Site] = []
-    for make in (_remove_training, _replace_names, _drop_call, _swap_stmts, _swap_args,
+    for make in (_remove_training, _replace_names, _drop_call, _drop_method, _swap_stmts, _swap_args,
                  _constants, _swap_ops):
         for node in nodes:
             if id(node) not in skip:
@@ -235,6 +238,21 @@ def _drop_call(node, index, par) -> list[Site]:
         reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
         if name in reads:          # x = f(x): dropping it leaves x as it was
             return [_stmt_to_pass("drop-call", "rebind", f"drop `{ast.unparse(node)[:60]}`", node, index)]
+    return []
+
+
+def _drop_method(node, index, par) -> list[Site]:
+    """x.detach() -> x, y.unsqueeze(1) -> y, h.T -> h: a forgotten conversion or reshape."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DROPPED_METHODS:
+        name = node.func.attr
+        if isinstance(node.func.value, ast.Name) and node.func.value.id in MODULE_NAMES:
+            return []                   # torch.flatten(x) is a function, not a method
+        call = f".{name}(...)" if node.args or node.keywords else f".{name}()"
+        return [_expr_site("drop-method", name, f"drop `{call}` from `{ast.unparse(node)[:60]}`",
+                           node, index, lambda n: n.func.value)]
+    if isinstance(node, ast.Attribute) and node.attr in DROPPED_ATTRIBUTES and isinstance(node.ctx, ast.Load):
+        return [_expr_site("drop-method", node.attr, f"drop `.{node.attr}` from `{ast.unparse(node)[:60]}`",
+                           node, index, lambda n: n.value)]
     return []
 
 
