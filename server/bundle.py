@@ -15,10 +15,12 @@ from graders import Exercise
 
 
 def public_toml(text: str) -> str:
-    """exercise.toml as a student may see it: the hidden seeds emptied (the server keeps them)."""
+    """exercise.toml as a student may see it: the hidden seeds emptied (the server keeps them),
+    no [mutants] table."""
     data = tomllib.loads(text)
     if isinstance(data.get("seeds"), dict):
         data["seeds"]["hidden"] = []
+    data.pop("mutants", None)        # the equivalent mutants' reasons describe the solution
     return ("# The hidden seeds this exercise is scored on stay on the server.\n"
             + tomli_w.dumps(data))
 
