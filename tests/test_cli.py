@@ -66,11 +66,14 @@ def test_new_scaffold_passes_check_and_check_catches_stale_traces(tmp_path):
     r = tg("check", ex)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ok    my-exercise" in r.stdout
+    # the scaffold follows the docs: its own generator, and the same `grade` path as docs/authoring.md
+    assert "torch.Generator().manual_seed(ctx.seed)" in (ex / "scenario.py").read_text()
+    assert "`tracegrade grade exercises/my-exercise answer.py`" in (ex / "README.md").read_text()
     # editing the solution makes the recorded traces stale
     sol = ex / "solution.py"
     sol.write_text(sol.read_text() + "\n# changed\n")
     r = tg("check", ex)
-    assert r.returncode == 1 and "older than solution.py" in r.stdout
+    assert r.returncode == 1 and "stale traces: solution.py changed" in r.stdout
     assert tg("trace", ex).returncode == 0
     assert tg("check", ex).returncode == 0
 

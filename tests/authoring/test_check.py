@@ -1,0 +1,60 @@
+"""`tracegrade check` finds everything: several paths, every problem of every exercise before
+it exits, each with its file (and line) and the fix."""
+from __future__ import annotations
+
+from tests.authoring.cli import add_grader, copy_exercise, edit, tg
+
+
+def test_one_typo_does_not_hide_the_other_exercises_problems(tmp_path):
+    folder = tmp_path / "course"
+    typo = copy_exercise(folder / "typo")
+    edit(typo / "exercise.toml", "points = 10", "pionts = 10")
+    twice = copy_exercise(folder / "twice")
+    edit(twice / "exercise.toml", "hidden = [101, 202, 303]", "hidden = [101, 202, 101]")
+    many = copy_exercise(folder / "many")
+    edit(many / "scenario.py", "def run(ctx):", "# changed after the traces\ndef run(ctx):")
+    (many / "traces" / "seed-77").mkdir()                                    # a removed seed
+    (many / "traces" / "seed-42" / "junk.bin").write_bytes(b"\0" * (9 << 20))   # a big trace
+    with (many / "exercise.toml").open("a") as f:
+        f.write("\n[limits]\nfile_size_mb = 16\n")
+    other = tmp_path / "elsewhere"
+    copy_exercise(other)
+    edit(other / "exercise.toml", 'title = "', 'titel = "')
+
+    r = tg("check", folder, other)
+    out = r.stdout
+    assert r.returncode == 3, out + r.stderr
+    # the typo, with its file, line and what is expected
+    assert f"{typo / 'exercise.toml'}, key 'pionts': unknown key" in out
+    assert f"at {typo / 'exercise.toml'}:3: pionts = 10" in out
+    assert "key 'titel'" in out and f"{other / 'exercise.toml'}:2" in out      # the second path
+    # a seed listed twice, named
+    assert "key 'seeds.hidden': lists seed 101 twice" in out
+    # one exercise, every problem
+    many_part = out[out.index("FAIL  one-training-step"):]
+    assert "stale traces: scenario.py changed" in many_part and f"tracegrade trace {many}" in many_part
+    assert "seed-77: seed 77 is not in [seeds]" in many_part
+    assert "file_size_mb = 16 is too small for trace_mb = 32" in many_part
+    assert f"{many / 'exercise.toml'}:" in many_part
+    assert "warning:" in many_part and "above the 8 MB" in many_part
+    assert "0 of 4 exercises ok" in out
+
+
+CRASH = '''
+@pytest.mark.points(1)
+def test_training_state(student, reference):
+    """Training state after the call"""
+    assert student.info["training_after_call"]
+'''
+
+
+def test_a_crashing_grader_is_named_with_file_and_line_and_debug_shows_the_traceback(tmp_path):
+    ex = copy_exercise(tmp_path / "ex")
+    line = add_grader(ex, CRASH, 1)
+    r = tg("check", ex, "--debug")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert ("a grader failed on the solution and the starter, in 'Training state after the "
+            f"call': graders/test_added.py, line {line}: KeyError: 'training_after_call'") in r.stdout
+    assert f'File "graders/test_added.py", line {line}, in test_training_state' in r.stdout
+    assert "[debug] starter:" in r.stdout and "-> backward_missing" in r.stdout
+    assert "the solution does not get full marks" not in r.stdout     # the crash says it all
