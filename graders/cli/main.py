@@ -13,13 +13,13 @@ import click
 from graders.cli import author, corpus, grade, preview
 
 EXIT_OK = 0            # the command did its job (grading completed, whatever the score)
-EXIT_FAILED = 1        # --fail-under not met, or `check` found problems
+EXIT_FAILED = 1        # --fail-under not met, or `check` / `corpus` found problems
 EXIT_USAGE = 2         # bad command line (click's own code)
 EXIT_BAD_EXERCISE = 3  # the exercise folder or exercise.toml is invalid
 EXIT_INTERNAL = 4      # the engine failed (a bug, or a broken installation)
 
 EXIT_CODES_HELP = """Exit codes: 0 done (grading completed, whatever the score); 1 --fail-under
-not met or `check` found problems; 2 usage error; 3 invalid exercise; 4 internal failure."""
+not met or `check` / `corpus` found problems; 2 usage error; 3 invalid exercise; 4 internal failure."""
 
 
 @click.group(help="tracegrade: auto-graded PyTorch exercises.\n\n" + EXIT_CODES_HELP)
