@@ -1,7 +1,8 @@
 """The sweep of scale-out grading: leases that ran out go back to the queue, and queued rows whose
-message went out more than REDISPATCH_SECONDS ago (or never) get a new one, so a lost message or a
-Redis restart loses nothing. Safe with several sweepers: rows are taken FOR UPDATE SKIP LOCKED and
-stamped (dispatched_at) in one transaction; a message sent twice grades once (queue.claim_id).
+message went out more than REDISPATCH_SECONDS ago (or never), beyond those the broker still holds
+messages for, get a new one, so a lost message or a Redis restart loses nothing. Safe with several
+sweepers: rows are taken FOR UPDATE SKIP LOCKED and stamped (dispatched_at) in one transaction; a
+message sent twice grades once (queue.claim_id).
 """
 from __future__ import annotations
 
@@ -40,22 +41,24 @@ def take_stale(db: Session, older_than: float, limit: int = BATCH) -> list[tuple
 
 
 def sweep(database: Database, app, older_than: float = REDISPATCH_SECONDS) -> tuple[int, int]:
-    """One round: (leases expired, messages sent again). Nothing is re-sent while the broker holds
-    as many waiting messages as there are queued rows (a backlog, not a loss)."""
+    """One round: (leases expired, messages sent again). Only as many rows are re-sent as there
+    are queued rows beyond the messages waiting in the broker, oldest first: the queue is first
+    in, first out, so a row whose message was lost is older than the rows still waiting."""
     with database.sessions() as s:
         expired = queue.sweep_expired(s)
         queued = s.scalar(select(func.count()).where(Submission.status == "queued"))
     if not queued:
         return expired, 0
     try:
-        if broker.waiting(app) >= queued:
-            return expired, 0
+        missing = queued - broker.waiting(app)
     except Exception as e:
         log.warning("the broker does not answer (%s: %s); %d submission(s) wait in the database "
                     "and are sent when it is back", type(e).__name__, str(e)[:200], queued)
         return expired, 0
+    if missing <= 0:
+        return expired, 0
     with database.sessions() as s:
-        rows = take_stale(s, older_than)
+        rows = take_stale(s, older_than, min(BATCH, missing))
     sent = 0
     for sid, prio in rows:
         try:
