@@ -85,9 +85,8 @@ def collect_exercises(paths) -> list[Exercise | ExerciseError]:
         elif (path / "course.toml").is_file():
             try:
                 Course.load(path)
-            except ExerciseError as e:
-                if not Path(e.path).name == "exercise.toml":   # the course's own file
-                    add(e, str(e))
+            except ExerciseError as e:      # reported once, even when an exercise says it too
+                add(e, str(e))
             folders = _course_folders(path)
         else:
             folders = [p.parent for p in sorted(path.glob("*/exercise.toml"))]
