@@ -24,15 +24,18 @@ from server.publish.report import PublishReport
 @click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--course", required=True, help="The course's slug.")
 @click.option("--dry-run", is_flag=True, help="Only check; publish nothing.")
+@click.option("--mutants", is_flag=True,
+              help="The server also grades mutants of the solution and reports how many the "
+                   "graders catch (tens of gradings: 10 to 50 s more).")
 @server_option
 @token_option
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the check.")
-def push_cmd(folder, course, dry_run, server, token, timeout):
+def push_cmd(folder, course, dry_run, mutants, server, token, timeout):
     if not (folder / "exercise.toml").is_file():
         raise click.UsageError(f"{folder} is not an exercise folder (no exercise.toml in it).")
     client = PublishClient(server, token, timeout=timeout)
     try:
-        doc = client.push(course, pack(folder), dry_run=dry_run)
+        doc = client.push(course, pack(folder), dry_run=dry_run, mutants=mutants)
     except Refused as e:
         click.echo(f"refused: {e}", err=True)
         for line in PublishReport.from_json(e.report).lines():

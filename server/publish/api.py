@@ -29,12 +29,12 @@ def any_exercise(course: Course, slug: str) -> Exercise:
     return ex
 
 
-def flag(value) -> bool:
+def flag(value, name: str = "dry_run") -> bool:
     if value is None or value in ("", "0", "false", "no", "off", False):
         return False
     if value in ("1", "true", "yes", "on", True):
         return True
-    abort(400, description="dry_run must be true or false.")
+    abort(400, description=f"{name} must be true or false.")
 
 
 def read_upload(limits: ArchiveLimits) -> bytes:
@@ -60,8 +60,10 @@ def publish(slug: str):
     limits = ArchiveLimits()
     data = read_upload(limits)
     dry_run = flag(request.form.get("dry_run", request.args.get("dry_run")))
+    mutants = flag(request.form.get("mutants", request.args.get("mutants")), "mutants")
     try:
-        outcome = publish_archive(db(), course, data, current_app.config["INSTANCE"], dry_run, limits)
+        outcome = publish_archive(db(), course, data, current_app.config["INSTANCE"], dry_run, limits,
+                                  mutants=mutants)
     except IntegrityError:
         db().rollback()
         abort(409, description="Another upload of this exercise was published at the same time. "

@@ -13,6 +13,8 @@ from graders import Exercise, Grader
 from graders.grading.selfcheck import check_exercise, drift_problem
 from graders.checks.drift import trace_drift
 from graders.errors import ExerciseError, GradingError
+from graders.mutants.report import figure
+from graders.mutants.run import THRESHOLD, run_mutants
 from graders.trace.store import TraceFormatError, load_trace
 from server.publish.report import PublishReport
 from server.grading.references import COMMITTED, ReferenceRecorder
@@ -23,8 +25,9 @@ EXPECT_RE = re.compile(r"^# expect: (full|mistake|verdict)\s*(\S*)")
 
 
 def check_candidate(upload: Path, candidate: Path, report: PublishReport,
-                    recorder: ReferenceRecorder, grader: Grader) -> None:
-    """Copy upload to candidate, record its references and check it; problems go to report."""
+                    recorder: ReferenceRecorder, grader: Grader, mutants: bool = False) -> None:
+    """Copy upload to candidate, record its references and check it; problems go to report.
+    mutants: also grade the mutants of its solution (graders.mutants) and report the figure."""
     shutil.copytree(upload, candidate, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     try:
         recorder.record(candidate, upload)
@@ -48,6 +51,8 @@ def check_candidate(upload: Path, candidate: Path, report: PublishReport,
         _seed_scores(ex, grader, report)
         _committed_drift(ex, candidate / COMMITTED, report)
         _corpus(ex, candidate / CORPUS, grader, report)
+        if mutants and not report.problems:
+            _mutants(ex, grader, report)
     except GradingError as e:
         report.problems.append(str(e))
 
@@ -115,6 +120,16 @@ def _corpus(ex: Exercise, folder: Path, grader: Grader, report: PublishReport) -
         report.corpus.append({"file": f.name, "expect": expect, "got": got, "ok": ok})
         if not ok:
             report.problems.append(f"corpus/{f.name}: expected {expect}, got {got}")
+
+
+def _mutants(ex: Exercise, grader: Grader, report: PublishReport) -> None:
+    """The mutation figure: shown, not a reason to refuse (`tracegrade check --mutants` is the gate)."""
+    run = run_mutants(ex, grader, in_flight=1)
+    report.mutants = figure(run) + ("" if run.ok else f"; below the {THRESHOLD:.0%} `tracegrade "
+                                                      f"check --mutants` asks for")
+    report.mutant_survivors = [f"{r.mutant.id}: {r.mutant.description}" for r in run.survivors]
+    report.mutant_survivors += [f"{i}: marked equivalent in exercise.toml, matches no mutant"
+                                for i in run.unknown_equivalents]
 
 
 def _relative(message: str, candidate: Path, upload: Path) -> str:

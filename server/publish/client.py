@@ -40,12 +40,15 @@ class Refused(ApiError):
 
 
 class PublishClient(ApiClient):
-    def push(self, course: str, archive: bytes, dry_run: bool = False) -> dict:
-        """Upload the archive; returns {"slug", "version", "report"}; raises Refused on 422."""
+    def push(self, course: str, archive: bytes, dry_run: bool = False, mutants: bool = False) -> dict:
+        """Upload the archive; returns {"slug", "version", "report"}; raises Refused on 422.
+        mutants: the server also grades the solution's mutants and reports the figure."""
         boundary = "tracegrade-" + secrets.token_hex(12)
         body = b"".join([
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\n"
             f"{'true' if dry_run else 'false'}\r\n".encode(),
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"mutants\"\r\n\r\n"
+            f"{'true' if mutants else 'false'}\r\n".encode(),
             f"--{boundary}\r\nContent-Disposition: form-data; name=\"archive\"; "
             f"filename=\"exercise.tar.gz\"\r\nContent-Type: application/gzip\r\n\r\n".encode(),
             archive, f"\r\n--{boundary}--\r\n".encode()])

@@ -26,6 +26,8 @@ class PublishReport:
     drift_of_tolerance: float | None = None
     committed_drift: str = "no committed traces uploaded"   # the uploaded traces vs this server's
     corpus: list[dict] = field(default_factory=list)   # {"file", "expect", "got", "ok"}
+    mutants: str = "not run (push --mutants runs them)"   # graders.mutants.report.figure
+    mutant_survivors: list[str] = field(default_factory=list)   # "id: description"
     seconds: float | None = None
 
     @property
@@ -62,6 +64,9 @@ class PublishReport:
             out.append(f"  corpus: {good} of {len(self.corpus)} as expected")
             out += [f"    {c['file']}: expected {c['expect']}, got {c['got']}"
                     for c in self.corpus if not c["ok"]]
+        if self.content_hash:
+            out.append(f"  mutants: {self.mutants}")
+            out += [f"    survived: {s}" for s in self.mutant_survivors]
         if self.problems:
             out.append("  problems:")
             out += [f"    - {p}" for p in self.problems]

@@ -39,21 +39,23 @@ class Outcome:
 
 
 def publish_archive(db: Session, course: Course, data: bytes, instance: Path,
-                    dry_run: bool = False, limits: ArchiveLimits = ArchiveLimits()) -> Outcome:
+                    dry_run: bool = False, limits: ArchiveLimits = ArchiveLimits(),
+                    mutants: bool = False) -> Outcome:
     """Check the archive and, unless dry_run or refused, publish it (caller commits; on a
-    refusal nothing was added to db). The report says what happened and why."""
+    refusal nothing was added to db). The report says what happened and why. mutants: also
+    grade the solution's mutants (opt-in: tens of gradings, 10 to 50 s more per upload)."""
     t0 = time.monotonic()
     report = PublishReport()
     staging = Path(instance) / SNAPSHOTS / STAGING / secrets.token_hex(8)
     try:
-        outcome = _publish(db, course, data, Path(instance), staging, dry_run, limits, report)
+        outcome = _publish(db, course, data, Path(instance), staging, dry_run, limits, report, mutants)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds = round(time.monotonic() - t0, 2)
     return outcome
 
 
-def _publish(db, course, data, instance, staging, dry_run, limits, report) -> Outcome:
+def _publish(db, course, data, instance, staging, dry_run, limits, report, mutants=False) -> Outcome:
     try:
         upload = unpack(data, staging / "upload", limits)
         ex = EngineExercise.load(upload)
@@ -72,7 +74,7 @@ def _publish(db, course, data, instance, staging, dry_run, limits, report) -> Ou
         stored = load_report(instance, known)
         if stored is not None:
             for k in ("solution_score", "starter_score", "max_score", "seed_scores", "drift",
-                      "drift_of_tolerance", "committed_drift", "corpus"):
+                      "drift_of_tolerance", "committed_drift", "corpus", "mutants", "mutant_survivors"):
                 setattr(report, k, getattr(stored, k))
         report.status = "unchanged"
         if not dry_run and row.current_version_id != known.id:
@@ -81,7 +83,7 @@ def _publish(db, course, data, instance, staging, dry_run, limits, report) -> Ou
     candidate = staging / "candidate" / ex.slug
     try:
         with ReferenceRecorder() as recorder, Grader(one_shot=True) as grader:
-            check_candidate(upload, candidate, report, recorder, grader)
+            check_candidate(upload, candidate, report, recorder, grader, mutants=mutants)
     except PoolError as e:
         report.problems.append(f"this server cannot run the check in its sandbox: {e}")
     if report.problems:
