@@ -1,21 +1,27 @@
 """Faults of scale-out grading, on this machine: two worker "machines" (two `tracegrade worker`
 processes, each with its own instance folder, nothing shared but PostgreSQL and Redis on
 loopback). One is killed with SIGKILL halfway through a burst of 300 submissions; Redis is
-stopped and started again during a burst. Every submission is graded once, with its score."""
+stopped and started again during a burst; PostgreSQL is stopped for 10 s during a burst (the API
+answers 503 meanwhile). Every submission accepted is graded once, with its score."""
 from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 
 from sqlalchemy import func, select
 
+from server.catalog import sync_course
 from server.db import Database
+from server.migrate import upgrade
 from server.models import PastResult, Submission, TestResult
 from tests.conftest import GOOD_TRAIN_STEP
 from tests.server.broker_live import start_web, start_worker
-from tests.server.conftest import gen_token, gen_user, make_app
+from tests.server.conftest import gen_token, gen_user, make_app, write_course
+from tests.server.live import free_port
+from tests.server.pg import Cluster
 from tests.server.test_broker import BAD, pg_url, redis, submit, wait_done, web_instance  # noqa: F401
 
 FAST = {"TRACEGRADE_LEASE_SECONDS": "10", "TRACEGRADE_REDISPATCH_SECONDS": "5"}
@@ -134,3 +140,53 @@ def test_redis_stopped_and_started_again_during_a_burst_loses_nothing(redis, pg_
         worker.stop()
         db.dispose()
     graded_once(pg_url, sent)
+
+
+def test_postgres_stopped_for_10_s_during_a_burst_with_the_broker(redis, tmp_path):
+    cluster = Cluster(free_port())
+    url = cluster.start()
+    worker = None
+    try:
+        # the worker machine starts before the schema exists: it waits
+        worker = start_worker(tmp_path / "machine-p", url, redis.url, "bw-p", **FAST)
+        worker.wait_for("the database is not ready", timeout=120)
+        instance = tmp_path / "web" / "instance"
+        instance.mkdir(parents=True)
+        upgrade(url)
+        db = Database(url)
+        with db.session() as s:
+            sync_course(s, write_course(tmp_path / "course"), instance)
+        with db.sessions() as s:
+            tokens = [gen_token(s, gen_user(s, f"p{i}@example.org")) for i in range(4)]
+        db.dispose()
+        client = make_app(instance, DATABASE_URL=url, BROKER_URL=redis.url).test_client()
+        sent, refused = {}, []
+
+        def one(i: int) -> None:
+            good = i % 2 == 0
+            r = submit(client, tokens[i % 4], GOOD_TRAIN_STEP if good else BAD)
+            assert r.status_code in (202, 503), (r.status_code, r.get_data(as_text=True)[:500])
+            if r.status_code == 202:
+                sent[r.json["id"]] = good
+            else:
+                refused.append(r)
+
+        for i in range(20):
+            one(i)
+        cluster.stop()
+        for i in range(20):                     # about 10 s without a database
+            one(i)
+            time.sleep(0.5)
+        cluster.start()
+        for i in range(20):
+            one(i)
+        assert len(refused) == 20 and len(sent) == 40, worker.output()[-2000:]
+        for r in refused:
+            assert "database is not answering" in r.json["error"] and r.headers["Retry-After"]
+        wait_done(url, sent, timeout=600, worker=worker)
+        assert worker.alive(), "the worker did not ride out the outage"
+        graded_once(url, sent)                   # nothing half-written, nothing twice
+    finally:
+        if worker is not None:
+            worker.stop()
+        cluster.remove()
