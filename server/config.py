@@ -41,8 +41,13 @@ def database_url(instance: Path) -> str:
 
 def broker_url() -> str | None:
     """TRACEGRADE_BROKER_URL (redis://HOST:6379/0): grading goes through Celery on that broker;
-    None: the embedded worker polls the database."""
-    return os.environ.get("TRACEGRADE_BROKER_URL", "").strip() or None
+    None: the embedded worker polls the database. ValueError for a URL that is not Redis."""
+    url = os.environ.get("TRACEGRADE_BROKER_URL", "").strip() or None
+    if url and not url.startswith(("redis://", "rediss://", "redis+socket://")):
+        raise ValueError(f"TRACEGRADE_BROKER_URL names a {url.split(':')[0]!r} broker: expected a Redis URL such as "
+                         f"redis://HOST:6379/0 (Redis is the broker tracegrade uses), or unset it "
+                         f"to grade from the database alone.")
+    return url
 
 
 def read_secret_key(instance: Path) -> str | None:

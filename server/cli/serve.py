@@ -51,9 +51,13 @@ def worker_cmd(instance, name, once, wait_seconds, concurrency, check):
             age = last_beat_age(s, name or default_name())
         click.echo("no heartbeat" if age is None else f"last heartbeat {age:.0f} s ago")
         sys.exit(0 if age is not None and age < STALE_SECONDS else 1)
-    if cfg.broker_url() and not once:
+    try:
+        broker_url = cfg.broker_url()
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    if broker_url and not once:
         from server.grading import broker_worker
-        sys.exit(broker_worker.main(cfg.database_url(instance), instance, cfg.broker_url(),
+        sys.exit(broker_worker.main(cfg.database_url(instance), instance, broker_url,
                                     name=name, wait=wait_seconds, concurrency=concurrency))
     sys.exit(main(cfg.database_url(instance), instance, name=name, once=once, wait=wait_seconds))
 

@@ -132,3 +132,17 @@ def test_a_broker_that_is_down_loses_nothing_and_a_worker_waits_for_its_services
     finally:
         worker.stop()
         pg_template.drop_copy(url)
+
+
+def test_a_broker_url_that_is_not_redis_is_refused_clearly(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from graders.cli.main import _load_plugins, cli
+    _load_plugins()
+    monkeypatch.setenv("TRACEGRADE_BROKER_URL", "amqp://guest:secret@rabbit/")
+    result = CliRunner().invoke(cli, ["worker", "--instance", str(tmp_path / "instance")])
+    assert result.exit_code == 2
+    assert "'amqp' broker: expected a Redis URL such as redis://HOST:6379/0" in result.output
+    assert "secret" not in result.output
+    with pytest.raises(ValueError, match="expected a Redis URL"):
+        make_app(tmp_path)
