@@ -107,12 +107,13 @@ class Process:
                 self.kill()
 
 
-def start_worker(home: Path, database_url: str, broker_url: str, name: str, **extra) -> Process:
-    """A worker "machine": its own empty instance folder under home."""
+def start_worker(home: Path, database_url: str, broker_url: str, name: str, *options: str,
+                 **extra) -> Process:
+    """A worker "machine": its own empty instance folder under home (extra: environment)."""
     instance = home / "instance"
     instance.mkdir(parents=True, exist_ok=True)
     return Process([sys.executable, "-m", "server.cli", "worker", "--instance", str(instance),
-                    "--name", name], env(instance, database_url, broker_url, **extra),
+                    "--name", name, *options], env(instance, database_url, broker_url, **extra),
                    home / f"{name}.log")
 
 

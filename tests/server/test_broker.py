@@ -1,7 +1,8 @@
 """Grading on a Celery broker (real Redis, real PostgreSQL): the web commits the row and sends a
 task with its id, a worker "machine" with an empty instance folder of its own gets the exercise
 files from the database and grades; a broker that is down at submission time costs nothing (the
-sweep sends the row later); a worker started before its database and broker waits for them."""
+sweep sends the row later); a worker started before its database and broker waits for them;
+live submissions go before regrades."""
 from __future__ import annotations
 
 import shutil
@@ -146,3 +147,33 @@ def test_a_broker_url_that_is_not_redis_is_refused_clearly(tmp_path, monkeypatch
     assert "secret" not in result.output
     with pytest.raises(ValueError, match="expected a Redis URL"):
         make_app(tmp_path)
+
+
+def test_live_submissions_go_before_regrades_on_the_broker(redis, pg_url, web_instance, tmp_path):
+    """Regrades queued first still wait for live submissions queued after them."""
+    from server.grading import queue
+    from server.models import REGRADE, Exercise
+
+    app = make_app(web_instance, DATABASE_URL=pg_url, BROKER_URL=redis.url)
+    db = app.extensions["tracegrade.db"]
+    with db.sessions() as s:
+        user = gen_user(s, "prio@example.org")
+        token = gen_token(s, user)
+        ex = s.scalar(select(Exercise))
+        regrades = []
+        for _ in range(4):                   # sent first, at the regrade priority
+            sub = queue.enqueue(s, user, ex, GOOD_TRAIN_STEP, 256)
+            sub.priority = REGRADE
+            regrades.append(sub)
+        s.commit()
+        regrades = [r.id for r in regrades]
+    client = app.test_client()
+    live = [submit(client, token, BAD).json["id"] for _ in range(4)]
+    worker = start_worker(tmp_path / "machine-p", pg_url, redis.url, "bw-p", "--concurrency", "1",
+                          TRACEGRADE_REDISPATCH_SECONDS="3600")
+    try:
+        rows = {r.id: r for r in wait_done(pg_url, live + regrades, worker=worker)}
+    finally:
+        worker.stop()
+    assert max(rows[i].started_at for i in live) < min(rows[i].started_at for i in regrades)
+    db.dispose()
