@@ -38,10 +38,14 @@ def make_problem(seed: int):
 
 def _record_returned(returned) -> None:
     try:
-        values = [float(v) for v in returned]
+        items = list(returned)
+        values = [float(v) for v in items]
     except (TypeError, ValueError, RuntimeError):
         trace.note("returned_type", type(returned).__name__)
         return
+    with_graph = sum(1 for v in items if isinstance(v, torch.Tensor) and v.requires_grad)
+    if with_graph:          # `total += loss`: each epoch's graph kept alive until train returns
+        trace.note("returned_with_graph", with_graph)
     for e, v in enumerate(values[:1000]):
         trace.record("epoch_loss", v, step=e)
     trace.note("returned_count", len(values))

@@ -85,6 +85,10 @@ def test_epoch_losses_are_per_sample_means(student, reference):
     if "returned_type" in student.info:
         checks.fail(f"train returned a {student.info['returned_type']}; return a list with one "
                     f"number per epoch, the mean loss per sample.", "epoch_losses_missing")
+    if student.info.get("returned_with_graph"):
+        checks.fail("Your epoch losses are tensors that still carry the autograd graph: adding "
+                    "`loss` itself keeps every batch's graph in memory. Add `loss.item()`, a "
+                    "plain number, instead.", "epoch_loss_keeps_graph")
     yours = student.floats("epoch_loss")
     if len(yours) != epochs:
         checks.fail(f"train returned {checks.plural(len(yours), 'epoch loss', 'epoch losses')}; "
