@@ -63,10 +63,6 @@ class Limits:
                         f"file-size limit, so a large trace would stop with the students' message "
                         f"\"file larger than {self.file_size_mb} MB\". Set file_size_mb to at "
                         f"least {self.trace_mb + TRACE_HEADER_MB} or lower trace_mb."))
-        if self.file_size_mb > self.tmpfs_mb:
-            out.append(("file_size_mb", f"file_size_mb = {self.file_size_mb} is larger than "
-                        f"tmpfs_mb = {self.tmpfs_mb}, the whole writable folder, so it can never "
-                        f"apply. Lower file_size_mb or raise tmpfs_mb."))
         if self.cpu_seconds > self.wall_seconds:
             out.append(("cpu_seconds", f"cpu_seconds = {self.cpu_seconds} is more than "
                         f"wall_seconds = {self.wall_seconds:g}: student code runs one thread, so "
