@@ -63,11 +63,11 @@ class Limits:
                         f"file-size limit, so a large trace would stop with the students' message "
                         f"\"file larger than {self.file_size_mb} MB\". Set file_size_mb to at "
                         f"least {self.trace_mb + TRACE_HEADER_MB} or lower trace_mb."))
-        if self.cpu_seconds > self.wall_seconds:
+        if self.cpu_seconds > self.wall_seconds and self.processes == 0:
             out.append(("cpu_seconds", f"cpu_seconds = {self.cpu_seconds} is more than "
                         f"wall_seconds = {self.wall_seconds:g}: student code runs one thread, so "
                         f"the wall clock always stops it first and the CPU limit never applies. "
-                        f"Make cpu_seconds at most wall_seconds."))
+                        f"Make cpu_seconds at most wall_seconds (or allow processes)."))
         return out
 
     def message(self, name: str) -> str:
