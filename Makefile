@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test bench check clean
+.PHONY: setup run test bench mutants check clean
 
 $(STAMP): pyproject.toml scripts/install.sh
 	VENV=$(VENV) EXTRAS=dev scripts/install.sh
@@ -23,6 +23,9 @@ check: setup
 
 bench: setup
 	$(PY) bench/grading.py
+
+mutants: setup
+	$(PY) bench/mutants.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
