@@ -122,11 +122,19 @@ class GradeResult:
 GRADER_ERRORS_MARK = "----- tracegrade: grader failures (shown to instructors only) -----"
 
 
+# with grader failures, the student's part keeps its end and the whole fits the 64 KB a
+# server stores per submission (it keeps the beginning of what is longer)
+KEEP_STUDENT, KEEP_GRADER = 32 << 10, 24 << 10
+
+
 def join_stderr(student: str, grader_errors: list[str]) -> str:
     """The student's stderr, then the grader failures after GRADER_ERRORS_MARK (if any)."""
     if not grader_errors:
         return student
-    return f"{student.rstrip()}\n{GRADER_ERRORS_MARK}\n" + "\n\n".join(grader_errors)
+    student = student.rstrip()
+    if len(student) > KEEP_STUDENT:
+        student = "[... earlier output not kept]\n" + student[-KEEP_STUDENT:]
+    return f"{student}\n{GRADER_ERRORS_MARK}\n" + "\n\n".join(grader_errors)[:KEEP_GRADER]
 
 
 # lines the engine's environment prints that mean nothing to anyone (torch cannot read the CPU's
