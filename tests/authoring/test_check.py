@@ -58,3 +58,19 @@ def test_a_crashing_grader_is_named_with_file_and_line_and_debug_shows_the_trace
     assert f'File "graders/test_added.py", line {line}, in test_training_state' in r.stdout
     assert "[debug] starter:" in r.stdout and "-> backward_missing" in r.stdout
     assert "the solution does not get full marks" not in r.stdout     # the crash says it all
+
+
+def test_a_course_folder_is_checked_whole_even_when_one_exercise_is_invalid(tmp_path):
+    course = tmp_path / "course"
+    broken = copy_exercise(course / "one-training-step")
+    edit(broken / "exercise.toml", "public = [42, 3]", "public = [42, 3, 3]")
+    stale = copy_exercise(course / "zero-grad", "zero-grad")
+    edit(stale / "solution.py", "def ", "# edited\ndef ")
+    (course / "course.toml").write_text('slug = "c"\ntitle = "C"\n'
+                                        'exercises = ["one-training-step", "zero-grad"]\n')
+    r = tg("check", course)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert r.stdout.count("key 'seeds.public': lists seed 3 twice") == 1
+    assert f"at {broken / 'exercise.toml'}:9: public = [42, 3, 3]" in r.stdout
+    assert "FAIL  zero-grad" in r.stdout and "stale traces: solution.py changed" in r.stdout
+    assert "0 of 2 exercises ok" in r.stdout
