@@ -1,8 +1,5 @@
-"""Mutants of a solution, made from its syntax tree: each is the solution with one small,
-plausible mistake (a dropped call, two statements swapped, a changed constant, ...).
-
-`generate(source)` returns them in a stable order with stable ids (see `Mutant.id`).
-"""
+"""Mutants of a solution from its syntax tree (`generate`): each is the solution with one small,
+plausible mistake, with a stable id, its text (comments kept) and its diff."""
 from __future__ import annotations
 
 import ast

@@ -1,16 +1,12 @@
 """The mutation operators: where in a syntax tree each one applies (a `Site`), how it changes a
-copy of the tree, and the smallest text edits that make the same change in the source.
-
-Operators, in the order that names a mutant two of them make: remove-zero_grad/-backward/-step/
--eval/-train/-no_grad, replace-loss, replace-reduction, replace-activation, drop-call,
-drop-method (x.detach() -> x, h.T -> h, ...), swap-stmts, swap-args, constant, swap-op.
-"""
+copy of the tree, and the smallest text edits that make the same change in the source."""
 from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass
-from typing import Callable
+
+from graders.mutants.sites import (Site, expr_site, lines_span, lines_text, parents, span,
+                                   stmt_to_pass, swap_two, text)
 
 TRAINING_CALLS = ("zero_grad", "backward", "step", "eval", "train")
 LOSSES = {
@@ -24,8 +20,8 @@ REDUCTIONS = {"mean": "sum", "sum": "mean"}
 ACTIVATIONS = {"relu": "sigmoid", "ReLU": "Sigmoid", "sigmoid": "relu", "Sigmoid": "ReLU",
                "tanh": "sigmoid", "Tanh": "Sigmoid"}
 MODULE_NAMES = ("torch", "nn", "F", "functional")
-UNOBSERVED_CALLS = ("print",)
-PURE_BUILTINS = ("len", "range", "list", "tuple", "int", "float", "abs", "min", "max")        # dropping them changes nothing a grader may look at
+UNOBSERVED_CALLS = ("print",)        # dropping them changes nothing a grader may look at
+PURE_BUILTINS = ("len", "range", "list", "tuple", "int", "float", "abs", "min", "max")
 BINOPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
           ast.MatMult: ast.Mult, ast.Pow: ast.Mult, ast.FloorDiv: ast.Div}
 CMPOPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
@@ -41,36 +37,11 @@ DROPPED_ATTRIBUTES = ("T", "mT", "data")
 NOT_SWAPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
-@dataclass
-class Site:
-    """One mutation: apply(node, parents) changes the node at `index` of ast.walk() in a copy of
-    the tree; edits(lines) gives alternative lists of text edits, the tidiest first."""
-
-    operator: str
-    variant: str
-    description: str
-    line: int
-    col: int
-    index: int
-    apply: Callable
-    edits: Callable
-
-
-def parents(tree: ast.AST) -> dict[int, tuple[ast.AST, str, int | None]]:
-    """id(node) -> (parent, field, index in the field's list or None)."""
-    out = {}
-    for parent in ast.walk(tree):
-        for name, value in ast.iter_fields(parent):
-            if isinstance(value, list):
-                for i, child in enumerate(value):
-                    if isinstance(child, ast.AST):
-                        out[id(child)] = (parent, name, i)
-            elif isinstance(value, ast.AST):
-                out[id(value)] = (parent, name, None)
-    return out
-
-
 def sites(tree: ast.Module) -> list[Site]:
+    """Every mutation of tree. The operators, in the order that names a mutant two of them make:
+    remove-zero_grad/-backward/-step/-eval/-train/-no_grad, replace-loss, replace-reduction,
+    replace-activation, drop-call, drop-method (x.detach() -> x, h.T -> h, ...), swap-stmts,
+    swap-args, constant, swap-op."""
     nodes = list(ast.walk(tree))
     par = parents(tree)
     skip = _unobserved(tree)
@@ -98,56 +69,6 @@ def _unobserved(tree: ast.Module) -> set[int]:
     return out
 
 
-def _span(node) -> tuple[int, int, int, int]:
-    return node.lineno, node.col_offset, node.end_lineno, node.end_col_offset
-
-
-def _text(lines: list[str], node) -> str:
-    a, b, c, d = _span(node)
-    data = [ln.encode("utf-8") for ln in lines[a - 1:c]]
-    if a == c:
-        return data[0][b:d].decode("utf-8")
-    return (data[0][b:] + b"".join(data[1:-1]) + data[-1][:d]).decode("utf-8")
-
-
-def _lines_span(lines: list[str], node) -> tuple[int, int, int, int]:
-    """The whole lines of a statement (with their comments and line ends)."""
-    return node.lineno, 0, node.end_lineno + 1, 0
-
-
-def _lines_text(lines: list[str], node) -> str:
-    text = "".join(lines[node.lineno - 1:node.end_lineno])
-    return text if text.endswith("\n") else text + "\n"
-
-
-def _put(node, new, par) -> None:
-    parent, field, i = par[id(node)]
-    if i is None:
-        setattr(parent, field, new)
-    else:
-        getattr(parent, field)[i] = new
-
-
-def _expr_site(op, variant, description, node, index, make) -> Site:
-    """A site that replaces node by make(copy of node); its text: the node's span rewritten."""
-    def apply(n, par):
-        _put(n, make(copy.deepcopy(n)), par)
-
-    def edits(lines):
-        new = ast.unparse(make(copy.deepcopy(node)))
-        return [[(*_span(node), new)], [(*_span(node), f"({new})")]]
-
-    return Site(op, variant, description, node.lineno, node.col_offset, index, apply, edits)
-
-
-def _stmt_to_pass(op, variant, description, node, index) -> Site:
-    def apply(n, par):
-        _put(n, ast.Pass(), par)
-
-    return Site(op, variant, description, node.lineno, node.col_offset, index, apply,
-                lambda lines: [[(*_span(node), "pass")]])
-
-
 def _is_docstring(node) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
         and isinstance(node.value.value, str)
@@ -163,7 +84,7 @@ def _remove_training(node, index, par) -> list[Site]:
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
             and isinstance(node.value.func, ast.Attribute) and node.value.func.attr in TRAINING_CALLS:
         name = node.value.func.attr
-        return [_stmt_to_pass(f"remove-{name}", name, f"remove the call to .{name}()", node, index)]
+        return [stmt_to_pass(f"remove-{name}", name, f"remove the call to .{name}()", node, index)]
     if isinstance(node, ast.With) and len(node.items) == 1 and _is_no_grad(node.items[0].context_expr) \
             and node.items[0].optional_vars is None:
         return [_unwrap_with(node, index)]
@@ -218,10 +139,10 @@ def _replace_names(node, index, par) -> list[Site]:
                 def make(n, new=new):
                     n.attr = new
                     return n
-                out.append(_expr_site(op, new, f"use .{new} instead of .{node.attr}", node, index, make))
+                out.append(expr_site(op, new, f"use .{new} instead of .{node.attr}", node, index, make))
     if isinstance(node, ast.Constant) and node.value in REDUCTIONS and isinstance(node.value, str):
         new = REDUCTIONS[node.value]
-        out.append(_expr_site("replace-reduction", new, f"use '{new}' instead of '{node.value}'",
+        out.append(expr_site("replace-reduction", new, f"use '{new}' instead of '{node.value}'",
                               node, index, lambda n, new=new: ast.Constant(new)))
     return out
 
@@ -231,13 +152,13 @@ def _drop_call(node, index, par) -> list[Site]:
         func = node.value.func
         if isinstance(func, ast.Name) and func.id in UNOBSERVED_CALLS:
             return []
-        return [_stmt_to_pass("drop-call", "call", f"drop the call `{ast.unparse(node)[:60]}`", node, index)]
+        return [stmt_to_pass("drop-call", "call", f"drop the call `{ast.unparse(node)[:60]}`", node, index)]
     if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
             and isinstance(node.value, ast.Call):
         name = node.targets[0].id
         reads = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
         if name in reads:          # x = f(x): dropping it leaves x as it was
-            return [_stmt_to_pass("drop-call", "rebind", f"drop `{ast.unparse(node)[:60]}`", node, index)]
+            return [stmt_to_pass("drop-call", "rebind", f"drop `{ast.unparse(node)[:60]}`", node, index)]
     return []
 
 
@@ -248,10 +169,10 @@ def _drop_method(node, index, par) -> list[Site]:
         if isinstance(node.func.value, ast.Name) and node.func.value.id in MODULE_NAMES:
             return []                   # torch.flatten(x) is a function, not a method
         call = f".{name}(...)" if node.args or node.keywords else f".{name}()"
-        return [_expr_site("drop-method", name, f"drop `{call}` from `{ast.unparse(node)[:60]}`",
+        return [expr_site("drop-method", name, f"drop `{call}` from `{ast.unparse(node)[:60]}`",
                            node, index, lambda n: n.func.value)]
     if isinstance(node, ast.Attribute) and node.attr in DROPPED_ATTRIBUTES and isinstance(node.ctx, ast.Load):
-        return [_expr_site("drop-method", node.attr, f"drop `.{node.attr}` from `{ast.unparse(node)[:60]}`",
+        return [expr_site("drop-method", node.attr, f"drop `.{node.attr}` from `{ast.unparse(node)[:60]}`",
                            node, index, lambda n: n.value)]
     return []
 
@@ -299,25 +220,11 @@ def _swap_site(node, index, field, i, a, b) -> Site:
         body[i], body[i + 1] = body[i + 1], body[i]
 
     def edits(lines):
-        whole = [(*_lines_span(lines, x), _lines_text(lines, y)) for x, y in ((a, b), (b, a))]
-        return [whole, [(*_span(a), _text(lines, b)), (*_span(b), _text(lines, a))]]
+        whole = [(*lines_span(lines, x), lines_text(lines, y)) for x, y in ((a, b), (b, a))]
+        return [whole, [(*span(a), text(lines, b)), (*span(b), text(lines, a))]]
 
     return Site("swap-stmts", f"{a.lineno}-{b.lineno}", f"swap lines {a.lineno} and {b.lineno}",
                 a.lineno, a.col_offset, index, apply, edits)
-
-
-def _swap_two(op, variant, description, node, index, get, put, first, second) -> Site:
-    """Swap two sub-expressions of node (get(n) -> (x, y); put(n, x, y))."""
-    def apply(n, par):
-        x, y = get(n)
-        put(n, y, x)
-
-    def edits(lines):
-        ta, tb = _text(lines, first), _text(lines, second)
-        return [[(*_span(first), x), (*_span(second), y)]
-                for x, y in ((tb, ta), (tb, f"({ta})"), (f"({tb})", ta), (f"({tb})", f"({ta})"))]
-
-    return Site(op, variant, description, node.lineno, node.col_offset, index, apply, edits)
 
 
 def _swap_args(node, index, par) -> list[Site]:
@@ -334,13 +241,13 @@ def _swap_args(node, index, par) -> list[Site]:
 
             def put(n, x, y, i=i):
                 n.args[i], n.args[i + 1] = x, y
-            out.append(_swap_two("swap-args", f"a{i}", f"swap the arguments `{ast.unparse(a)}` and "
+            out.append(swap_two("swap-args", f"a{i}", f"swap the arguments `{ast.unparse(a)}` and "
                                  f"`{ast.unparse(b)}`", node, index, get, put, a, b))
     if isinstance(node, ast.BinOp) and isinstance(node.op, SWAPPABLE_OPERANDS) \
             and ast.dump(node.left) != ast.dump(node.right):
         def put(n, x, y):
             n.left, n.right = x, y
-        out.append(_swap_two("swap-args", "operands", f"swap the operands of `{ast.unparse(node)[:60]}`",
+        out.append(swap_two("swap-args", "operands", f"swap the operands of `{ast.unparse(node)[:60]}`",
                              node, index, lambda n: (n.left, n.right), put, node.left, node.right))
     return out
 
@@ -358,7 +265,7 @@ def _constants(node, index, par) -> list[Site]:
                     [("neg", _number(-v)), ("x2", _number(v * 2)), ("half", _number(v / 2))])
     else:
         return []
-    return [_expr_site("constant", name, f"change {ast.unparse(node)} to {ast.unparse(new)}", node, index,
+    return [expr_site("constant", name, f"change {ast.unparse(node)} to {ast.unparse(new)}", node, index,
                        lambda n, new=new: copy.deepcopy(new)) for name, new in variants]
 
 
@@ -389,7 +296,7 @@ def _swap_ops(node, index, par) -> list[Site]:
                             lambda n, new: setattr(n, "op", new())))
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
         word = "-" if isinstance(node.op, ast.USub) else "not"
-        out.append(_expr_site("swap-op", "drop" + word.strip(), f"drop the `{word}` of `{ast.unparse(node)[:60]}`",
+        out.append(expr_site("swap-op", "drop" + word.strip(), f"drop the `{word}` of `{ast.unparse(node)[:60]}`",
                               node, index, lambda n: n.operand))
     return out
 
@@ -413,8 +320,8 @@ def _op_site(node, index, old, new, left, right, change, aug: bool = False) -> S
             if gap.count(a) == 1 or (a in gap and gap.strip(" ()") == a):
                 out.append([(*gap_start, *gap_end, gap.replace(a, b, 1))])
         new_text = ast.unparse(make(copy.deepcopy(node)))
-        out.append([(*_span(node), new_text)])
-        out.append([(*_span(node), f"({new_text})")])
+        out.append([(*span(node), new_text)])
+        out.append([(*span(node), f"({new_text})")])
         return out
 
     return Site("swap-op", b.strip(), f"use `{b}` instead of `{a}`", node.lineno, node.col_offset,

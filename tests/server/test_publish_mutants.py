@@ -8,14 +8,20 @@ import re
 import pytest
 
 from server.publish.report import PublishReport
-from tests.server.test_publish_api import push, teacher  # noqa: F401 (a fixture)
+from tests.server.conftest import gen_token, gen_user
+from tests.server.test_publish_api import push
 from tests.server.test_publish_helpers import exercise_copy, zip_folder
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 FIGURE = re.compile(r"^caught (\d+) of (\d+) mutants \((\d+)%, (\d+) equivalent\)$")
 
 
-def test_push_with_mutants_reports_the_figure(app, dbs, teacher, tmp_path):  # noqa: F811
+@pytest.fixture
+def teacher(dbs):
+    return gen_token(dbs, gen_user(dbs, "teacher@example.org", "instructor"))
+
+
+def test_push_with_mutants_reports_the_figure(app, dbs, teacher, tmp_path):
     client = app.test_client()
     data = zip_folder(exercise_copy(tmp_path / "zg"))
 
