@@ -17,6 +17,7 @@ from graders.checks.drift import KeyDrift, trace_drift
 from graders.format.course import Course
 from graders.errors import ExerciseError, GradingError
 from graders.format.exercise import Exercise
+from graders.format.where import toml_line
 from graders.grading.grader import Grader
 from graders.grading.provenance import stale_traces  # noqa: F401 (its old home)
 from graders.grading.results import GradeResult
@@ -181,9 +182,11 @@ def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
     report.solution, report.starter = sol, start
     report.solution_score, report.starter_score, report.max_score = sol.score, start.score, sol.max_score
     if sol.max_score != exercise.points:
+        toml = exercise.path / "exercise.toml"
+        at = toml_line(toml, "points")
         report.problems.append(f"the graders' points add up to {sol.max_score:g}, exercise.toml says "
-                               f"{exercise.points:g}: make `points` in {exercise.path / 'exercise.toml'} "
-                               f"equal the sum of @pytest.mark.points")
+                               f"{exercise.points:g}: make `points` ({toml}:{at[0] if at else '?'}) "
+                               f"equal the sum of the graders' @pytest.mark.points")
     crashes: dict[tuple, list[str]] = {}
     for who, r in (("solution", sol), ("starter", start)):
         for t in r.grader_errors:
@@ -197,7 +200,8 @@ def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
             report.problems.append("the solution does not get full marks: "
                                    + "; ".join(failed or [sol.message]))
     if start.score >= start.max_score and start.max_score > 0:
-        report.problems.append("the starter gets full marks; it should leave something to do")
+        report.problems.append(f"the starter gets full marks; {exercise.starter} should leave "
+                               f"something to do (a skeleton, or a version with the mistake)")
     return report
 
 

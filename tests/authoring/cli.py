@@ -29,8 +29,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def add_grader(ex: Path, body: str, points: int) -> int:
-    """Write graders/test_added.py with body; raise exercise.toml's points to match; return the
-    line number of the body's last line (where a crash in it is reported)."""
+    """Write graders/test_added.py with body; raise exercise.toml's points by `points`; return
+    the line number of the body's last line (where a crash in it is reported)."""
     text = "import pytest\n\n\n" + body.strip("\n") + "\n"
     (ex / "graders" / "test_added.py").write_text(text, encoding="utf-8")
     toml = ex / "exercise.toml"

@@ -74,3 +74,16 @@ def test_a_course_folder_is_checked_whole_even_when_one_exercise_is_invalid(tmp_
     assert f"at {broken / 'exercise.toml'}:9: public = [42, 3, 3]" in r.stdout
     assert "FAIL  zero-grad" in r.stdout and "stale traces: solution.py changed" in r.stdout
     assert "0 of 2 exercises ok" in r.stdout
+
+
+def test_points_that_do_not_add_up_name_the_line_of_points(tmp_path):
+    ex = copy_exercise(tmp_path / "ex")
+    add_grader(ex, '''
+@pytest.mark.points(3)
+def test_extra(student):
+    """An extra check"""
+''', 0)
+    r = tg("check", ex)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert (f"the graders' points add up to 13, exercise.toml says 10: make `points` "
+            f"({ex / 'exercise.toml'}:3)") in r.stdout
