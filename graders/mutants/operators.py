@@ -31,23 +31,26 @@ SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.MatMult:
            ast.NotEq: "!=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in",
            ast.And: "and", ast.Or: "or"}
 SWAPPABLE_OPERANDS = (ast.Sub, ast.Div, ast.MatMult, ast.Pow, ast.FloorDiv)
-DROPPED_METHODS = ("item", "detach", "clone", "squeeze", "unsqueeze", "view", "view_as", "reshape",
-                   "t", "float", "double", "flatten", "contiguous")
+DROPPED_METHODS = ("item", "detach", "clone", "mean", "sum", "squeeze", "unsqueeze", "view", "view_as",
+                   "reshape", "t", "float", "double", "flatten", "contiguous")
 DROPPED_ATTRIBUTES = ("T", "mT", "data")
+WRAPPERS = ("sigmoid", "relu", "tanh", "softmax", "log_softmax", "exp", "log", "sqrt", "abs",
+            "square", "mean", "sum", "detach", "squeeze", "flatten", "logsigmoid")
 NOT_SWAPPED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
 def sites(tree: ast.Module) -> list[Site]:
     """Every mutation of tree. The operators, in the order that names a mutant two of them make:
     remove-zero_grad/-backward/-step/-eval/-train/-no_grad, replace-loss, replace-reduction,
-    replace-activation, drop-call, drop-method (x.detach() -> x, h.T -> h, ...), swap-stmts,
-    swap-args, constant, swap-op."""
+    replace-activation, drop-call, drop-method (x.detach() -> x, h.T -> h, ...), drop-wrapper
+    (torch.sigmoid(z) -> z), swap-stmts, swap-args, constant, swap-op."""
     nodes = list(ast.walk(tree))
     par = parents(tree)
     skip = _unobserved(tree)
     index = {id(n): i for i, n in enumerate(nodes)}
     found: list[Site] = []
-    for make in (_remove_training, _replace_names, _drop_call, _drop_method, _swap_stmts, _swap_args,
+    for make in (_remove_training, _replace_names, _drop_call, _drop_method, _drop_wrapper, _swap_stmts,
+                 _swap_args,
                  _constants, _swap_ops):
         for node in nodes:
             if id(node) not in skip:
@@ -174,6 +177,18 @@ def _drop_method(node, index, par) -> list[Site]:
     if isinstance(node, ast.Attribute) and node.attr in DROPPED_ATTRIBUTES and isinstance(node.ctx, ast.Load):
         return [expr_site("drop-method", node.attr, f"drop `.{node.attr}` from `{ast.unparse(node)[:60]}`",
                            node, index, lambda n: n.value)]
+    return []
+
+
+def _drop_wrapper(node, index, par) -> list[Site]:
+    """torch.sigmoid(z) -> z, F.relu(h) -> h: a function of torch left out around its argument."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) == 1 \
+            and not node.keywords and not isinstance(node.args[0], ast.Starred) \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id in MODULE_NAMES \
+            and node.func.attr in WRAPPERS:
+        name = f"{node.func.value.id}.{node.func.attr}"
+        return [expr_site("drop-wrapper", node.func.attr, f"drop `{name}(...)` around "
+                          f"`{ast.unparse(node.args[0])[:50]}`", node, index, lambda n: n.args[0])]
     return []
 
 

@@ -61,6 +61,8 @@ def changed_lines(m) -> list[str]:
     ("replace-reduction:L18", "torch.relu(model(x)).mean()", "torch.relu(model(x)).sum()"),
     ("replace-activation:L18", "torch.relu(model(x))", "torch.sigmoid(model(x))"),
     ("drop-method:L13", "return loss.item()", "return loss"),
+    ("drop-method:L18", "torch.relu(model(x)).mean()", "return torch.relu(model(x))"),
+    ("drop-wrapper:L18", "torch.relu(model(x)).mean()", "return model(x).mean()"),
     ("swap-args:L9", "loss_fn(pred, y)", "loss_fn(y, pred)"),
 ])
 def test_each_operator_rewrites_one_line(mid, old, new):
