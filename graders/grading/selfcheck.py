@@ -160,10 +160,9 @@ def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
     found = static_findings(exercise)
     report.problems += found.problems
     report.warnings += found.warnings
-    missing = [p for p in ("starter.py", "solution.py", "scenario.py")
-               if not (exercise.path / p).is_file()] or not exercise.grader_files()
-    stale = any("run `tracegrade trace" in p for p in found.problems)
-    if missing or stale:
+    missing = (any(not (exercise.path / p).is_file() for p in ("starter.py", "solution.py", "scenario.py"))
+               or not exercise.grader_files())
+    if missing or not found.traces_current:
         report.warnings.append("the solution and the starter were not graded: "
                                + ("parts are missing" if missing else "the traces are not current"))
         return report

@@ -21,6 +21,7 @@ SEED_DIR = re.compile(r"^seed-(-?\d+)$")
 class Findings:
     problems: list[str] = field(default_factory=list)   # check fails
     warnings: list[str] = field(default_factory=list)   # reported, check still passes
+    traces_current: bool = True                         # False: grading against them means nothing
 
 
 def static_findings(exercise: Exercise) -> Findings:
@@ -36,7 +37,9 @@ def static_findings(exercise: Exercise) -> Findings:
     found.problems += limit_problems(exercise)
     found.problems += stray_trace_folders(exercise)
     if (exercise.path / "scenario.py").is_file() and (exercise.path / "solution.py").is_file():
-        found.problems += stale_traces(exercise)
+        stale = stale_traces(exercise)
+        found.problems += stale
+        found.traces_current = not stale
     size = trace_size_warning(exercise)
     if size:
         found.warnings.append(size)
