@@ -419,3 +419,59 @@ def test_an_exercise_the_sandbox_would_expose_is_refused_with_a_message(pool):
     ex = Exercise.load(EXERCISES / "one-training-step")
     r = Grader(pool).grade(ex, GOOD_TRAIN_STEP, seeds=[42])
     assert r.score == r.max_score, (r.verdict, r.message, r.stderr[-2000:])
+
+
+def test_a_session_sees_its_exercise_as_it_is_now(pool, tmp_path):
+    """A sandboxed session holds a copy of its exercise: a changed file of the folder (here a
+    data file a grader reads) starts a new session, as changed graders do."""
+    shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
+    (tmp_path / "ex" / "data").mkdir()
+    marker = tmp_path / "ex" / "data" / "marker.txt"
+    marker.write_text("first")
+    (tmp_path / "ex" / "graders" / "test_marker.py").write_text('''
+import pytest
+
+@pytest.mark.points(1)
+def test_marker(exercise):
+    raise AssertionError("MARKER " + (exercise.data_dir / "marker.txt").read_text())
+''')
+    ex = Exercise.load(tmp_path / "ex")
+    g = Grader(pool)
+
+    def seen():
+        r = g.grade(ex, ex.solution.read_text(), seeds=[42])
+        return next(t.message for t in r.tests if t.name == "marker")
+    assert seen() == "MARKER first"
+    marker.write_text("second")
+    assert seen() == "MARKER second"
+
+
+def test_a_grader_past_the_wall_clock_is_stopped_and_its_session_lives_on(tmp_path, monkeypatch):
+    """At phase 2's wall clock the pool kills the job's process (in a sandboxed session, the
+    host pid its keeper read from the session's pidfd), not the session: the next job of the
+    exercise runs in the same session."""
+    from graders.grading import grader as grading
+    shutil.copytree(EXERCISES / "one-training-step", tmp_path / "ex")
+    (tmp_path / "ex" / "graders" / "test_slow.py").write_text('''
+import time
+import pytest
+
+@pytest.mark.points(1)
+def test_slow(source):
+    if "SLOW" in source:
+        time.sleep(60)
+''')
+    ex = Exercise.load(tmp_path / "ex")
+    monkeypatch.setattr(grading, "PHASE2_WALL_SECONDS", 2.0)
+    p = WarmPool(size=1, warm=False)
+    p.stream_when_idle = False
+    with Grader(p) as g:
+        assert g.grade(ex, GOOD_TRAIN_STEP, seeds=[42]).score == 11
+        sessions = p.session_pids()
+        assert sessions
+        t0 = time.monotonic()
+        with pytest.raises(GradingError, match="did not report"):
+            g.grade(ex, "# SLOW\n" + GOOD_TRAIN_STEP, seeds=[42])
+        assert time.monotonic() - t0 < 20
+        assert g.grade(ex, GOOD_TRAIN_STEP, seeds=[42]).score == 11
+        assert p.session_pids() == sessions

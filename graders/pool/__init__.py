@@ -7,9 +7,10 @@ they fork ahead of their jobs, collected grader sessions, and phase 2 streamed b
   zygote          the zygote program (`python -m graders.pool.zygote`)
   heap            single-threadedness and the huge-page collapse before forking
   spares          child processes forked ahead of their job
-  jobs            one job's processes: the keeper, the student process, the grader process
+  jobs            one job's processes: the keepers, the student process, the grader process
   zygote_sandbox  the root zygote as its sandboxes' keeper
   sessions, session_server   collected phase-2 sessions: their keys, and the session itself
+  session_keeper  a session's sandbox, and its keeper between the pool and the session
   stream          phase 2 alongside phase 1, seed by seed
   lazydynamo      the torch start-up shortcut (torch._dynamo kept out of the zygotes)
 It imports the sandbox room; the grading room imports it (Backend, the default pool).

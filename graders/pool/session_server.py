@@ -1,5 +1,7 @@
 """A collected grader session at work (see graders.pool.sessions): pytest collects one exercise's
-graders once, then a pre-forked child runs each job's tests. Runs in a fork of a trusted zygote.
+graders once, then a pre-forked child runs each job's tests. Sandboxed, it runs inside the
+sandbox its keeper made (graders.pool.session_keeper) and talks to that keeper, with the paths
+it sees there (`confined` jobs); unsandboxed, it is a fork of a trusted zygote talking to the pool.
 """
 from __future__ import annotations
 
@@ -24,8 +26,8 @@ MAX_MESSAGE = 1 << 20
 class _Server:
     """The pytest plugin that turns a collected session into a fork server."""
 
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
+    def __init__(self, sock: socket.socket, confined: bool = False):
+        self.sock, self.confined = sock, confined
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -43,6 +45,19 @@ class _Server:
         def run(job, fds, report_w, _prepared):
             _run_one(session, items, job, fds, report_w)
 
+        def announce(pid):              # to the keeper: with a pidfd, whose host pid it reads
+            pidfd = None
+            try:
+                pidfd = os.pidfd_open(pid)
+            except OSError:
+                pass
+            try:
+                socket.send_fds(self.sock, [json.dumps({"pid": pid}).encode()],
+                                [pidfd] if pidfd is not None else [])
+            finally:
+                if pidfd is not None:
+                    os.close(pidfd)
+
         def make_spare() -> spares.Spare:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -57,13 +72,16 @@ class _Server:
                 os._exit(0)
             if not msg:
                 os._exit(0)
-            spare = spares.run_on_spare(self.sock, spare, msg, fds, make_spare, running)
+            spare = spares.run_on_spare(self.sock, spare, msg, fds, make_spare, running,
+                                        announce if self.confined else None)
 
 
 def _run_one(session, items, job: dict, fds: list[int], report_w: int) -> None:
     """In the per-job child: this job's output pipes, its seeds' tests, its results file."""
     try:
         jobs.take_stdio(fds, report_w)
+        if job.get("confined"):
+            jobs.confine_job_process()
         os.chdir(job["tmp_dir"])
         config = session.config
         config._tg_job = {**job, "ready_fd": None}
@@ -99,10 +117,14 @@ def _seed(item):
 
 
 def serve(job: dict, sock: socket.socket) -> None:
-    """In a fresh fork of the trusted zygote: collect `job` (a template) and serve on sock."""
-    os.chdir(job["tmp_dir"])
+    """In a fresh fork of the trusted zygote (sandboxed: in its sandbox): collect `job` (a
+    template) and serve on sock."""
     try:
-        pytest.main(phase2.pytest_args(job), plugins=[_Server(sock)])
+        os.makedirs(job["tmp_dir"], exist_ok=True)
+        with open(job["job_file"], "w", encoding="utf-8") as f:
+            json.dump(job, f)
+        os.chdir(job["tmp_dir"])
+        pytest.main(phase2.pytest_args(job), plugins=[_Server(sock, bool(job.get("confined")))])
         sock.send(json.dumps({"error": "the session ended without serving"}).encode())
     except BaseException as e:
         try:

@@ -3,8 +3,9 @@ of collection for one exercise's graders (all its seeds), then forks one child p
 runs only that job's tests. Saves pytest's start-up, plugin registration, fixture parsing and
 collection on every grading (about 70 ms of ~160 here).
 
-Trusted code only: a session loads hidden graders and never runs student code. A job whose
-seeds were not collected, or graders that do not collect cleanly, go the plain way (phase2.run).
+A session never runs student code, but it runs graders an instructor wrote: sandboxed, it runs
+in a sandbox of its own that its keeper made (graders.pool.session_keeper). A job whose seeds
+were not collected, or graders that do not collect cleanly, go the plain way (phase2.run).
 This module is what the pool needs (light: no torch, no pytest); graders.pool.session_server
 is the session itself.
 """
@@ -19,17 +20,21 @@ INFO_FILE, TENSORS_FILE = "trace.json", "trace.safetensors"   # as in graders.tr
 
 
 def key(job: dict) -> str | None:
-    """What a session depends on: the grader files (and their folders' contents, for helper
-    modules), exercise.toml, the reference traces it preloads and the seeds it collects. None
-    when the job cannot use a session. (Checked on every job: plain os calls, no pathlib.)"""
+    """What a session depends on: every file of the exercise folder (a sandboxed session holds a
+    copy of it: graders and their helper modules, exercise.toml, the reference traces it
+    preloads, data), the grader files wherever they are, and the seeds it collects. None when
+    the job cannot use a session. (Checked on every job: plain os calls, no pathlib.)"""
     if "all_seeds" not in job or not set(job["seeds"]) <= set(job["all_seeds"]):
         return None
     parts = [json.dumps([sorted(job["graders"]), sorted(job["all_seeds"])])]
-    files = [os.path.join(job["exercise_dir"], "exercise.toml")]
+    exercise = job["exercise_dir"]
+    files = _files_under(exercise)
     for folder in sorted({os.path.dirname(g) for g in job["graders"]}):
-        files += _files_under(folder)
-    for seed in sorted(job["all_seeds"]):
-        files += [os.path.join(job["reference_dir"], f"seed-{seed}", name) for name in (INFO_FILE, TENSORS_FILE)]
+        if not _inside(folder, exercise):
+            files += _files_under(folder)
+    if not _inside(job["reference_dir"], exercise):
+        for seed in sorted(job["all_seeds"]):
+            files += [os.path.join(job["reference_dir"], f"seed-{seed}", name) for name in (INFO_FILE, TENSORS_FILE)]
     for p in files:
         try:
             st = os.stat(p)
@@ -38,6 +43,10 @@ def key(job: dict) -> str | None:
         except OSError:
             parts.append(f"{p}:missing")
     return "\n".join(parts)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return (path + "/").startswith(folder.rstrip("/") + "/")
 
 
 def _files_under(folder: str) -> list[str]:

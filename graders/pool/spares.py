@@ -111,11 +111,12 @@ def close_all_but(fds: set[int]) -> None:
         top = max(top, fd + 1)
 
 
-def run_on_spare(sock, spare: Spare, message: bytes, fds: list[int], make_spare, running: set[int]) -> Spare | None:
+def run_on_spare(sock, spare: Spare, message: bytes, fds: list[int], make_spare, running: set[int],
+                 announce=None) -> Spare | None:
     """One job of a warm process that keeps a spare: hand `message` and `fds` to the spare (to a
-    fresh one if it died waiting), tell the pool its pid on `sock`, fork the next spare while
-    the job runs, then tell the pool how the job ended. Returns the next spare (None when it
-    could not be forked: the caller forks one before the next job)."""
+    fresh one if it died waiting), tell the pool its pid on `sock` (or call announce(pid)), fork
+    the next spare while the job runs, then tell the pool how the job ended. Returns the next
+    spare (None when it could not be forked: the caller forks one before the next job)."""
     job = spare
     handed = job.hand_over(message, fds)
     if not handed:                      # it died waiting (killed from outside): a fresh one
@@ -125,7 +126,10 @@ def run_on_spare(sock, spare: Spare, message: bytes, fds: list[int], make_spare,
     for fd in fds:
         os.close(fd)
     running.add(job.pid)
-    sock.send(json.dumps({"pid": job.pid}).encode())
+    if announce is None:
+        sock.send(json.dumps({"pid": job.pid}).encode())
+    else:
+        announce(job.pid)
     following = make_spare() if handed else None
     inner, status = job.wait_report()
     sock.send(json.dumps({"status": status, "inner": inner}).encode())

@@ -3,8 +3,10 @@ warmed up torch and pytest, so a grading takes a fraction of a second instead of
 
 Phase-1 jobs go to "untrusted" zygotes (their children build the sandbox); phase-2 jobs to a
 collected grader session of their exercise (forked by a separate "trusted" zygote), or to the
-trusted zygote itself when no session fits. At most one zygote of each kind per core. A worker
-that dies is replaced and its job run once more, then failed with a PoolError.
+trusted zygote itself when no session fits. Both phases are sandboxed when the machine allows
+it: phase 2 runs graders an instructor wrote (graders.sandbox.grader_view). At most one zygote
+of each kind per core. A worker that dies is replaced and its job run once more, then failed
+with a PoolError.
 """
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ class WarmPool(Backend):
         self.availability = avail
         why = f" ({avail.reason})" if avail is not None and not avail.available else ""
         filt = "with seccomp" if avail is not None and avail.seccomp else "without seccomp (not x86_64)"
-        self.description = (f"warm pool, phase 1 in a namespace sandbox {filt}" if self.sandboxed
+        self.description = (f"warm pool, both phases in namespace sandboxes {filt}" if self.sandboxed
                             else f"warm pool, rlimits and timeouts only (not isolated){why}")
         self.size = size or cores()
         self.use_sessions = use_sessions
@@ -203,7 +205,7 @@ class WarmPool(Backend):
         except WarmProcessDied as e:
             if s is not None:
                 self._discard(s)
-            if not e.accepted:
+            if not e.accepted and (s is None or not s.ready):
                 self._unusable.add(key)      # it did not collect: plain pytest reports why
             _clear_outputs(job)
             return None

@@ -103,6 +103,9 @@ def import_only(kind: str) -> None:
 
         from graders import checks  # noqa: F401
         from graders.grading import phase2, plugin  # noqa: F401
+        from graders.pool import jobs, session_keeper, session_server  # noqa: F401
+        from graders.sandbox import grader_view, root, seccomp  # noqa: F401
+        root.bind_plan()            # (phase 2 is sandboxed too: graders.sandbox.grader_view)
 
 
 def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
@@ -147,7 +150,7 @@ def serve(sock: socket.socket, kind: str, mode: str, scratch: Path) -> None:
         if kind == "untrusted":     # the next job is likely for the same exercise
             likely = {k: request.get(k) for k in ("exercise_dir", "public_files")}
         if "session" in request:
-            start_session(sock, request["session"], fds)
+            start_session(sock, request["session"], fds, mode, scratch)
             continue
         if len(fds) != 3:
             sock.send(json.dumps({"error": "a job needs three pipes"}).encode())
@@ -174,9 +177,12 @@ def _remove_empty(scratch: Path) -> None:
                 pass
 
 
-def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
-    """Fork a collected grader session (trusted zygotes only) that talks to the pool on fds[0]."""
-    from graders.pool import jobs, session_server, spares
+def start_session(sock: socket.socket, template: dict, fds: list[int], mode: str = "plain",
+                  scratch: Path | None = None) -> None:
+    """Fork a collected grader session (trusted zygotes only) that talks to the pool on fds[0]:
+    sandboxed, the keeper of its sandbox (graders.pool.session_keeper), which starts the session
+    in it; in mode "plain", the session itself."""
+    from graders.pool import jobs, session_keeper, session_server, spares
 
     while True:                                 # reap the sessions that have ended
         try:
@@ -191,9 +197,12 @@ def start_session(sock: socket.socket, template: dict, fds: list[int]) -> None:
     pid = os.fork()
     if pid == 0:
         spares.close_all_but({0, 1, 2, fds[0]})       # the pool's socket, the spare job's pipes
+        pool = socket.socket(fileno=fds[0])
+        if mode != "plain" and scratch is not None:
+            session_keeper.keep(template, pool, mode, scratch, me)
         jobs.detach(me)
         set_process_name("tg-session")
-        session_server.serve(template, socket.socket(fileno=fds[0]))
+        session_server.serve(template, pool)
     os.close(fds[0])
     sock.send(json.dumps({"pid": pid}).encode())
 

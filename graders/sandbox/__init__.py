@@ -9,6 +9,7 @@ In the order a sandbox is made (one module per concern, as in nsjail):
   seccomp       the system-call filter
   watch         waiting for the student process (inotify), then ending the sandbox
   copyout       the results out of /out, by the kernel, capped
+  grader_view   phase 2's root: the exercise version, one job's files bound in at a time
   scratch       the host's temporary folders for gradings and mount points
   syscalls      the libc calls the others make
 """

@@ -1,5 +1,8 @@
 """Getting results out of a sandbox: the layout of /out (seed folders, result.json) and copies
 by the kernel (sendfile) of regular files only, never through a symlink, each under its cap.
+
+What is copied out is readable by all (folders 0755, files 0644, whatever the umask), so that
+phase 2's sandbox, whose uid is its own, can read the traces (its host folder is private).
 """
 from __future__ import annotations
 
@@ -52,6 +55,16 @@ def copy_file(src, dst) -> None:
         os.close(fd)
 
 
+def copy_out(folder, name: str, dst: Path, cap: int) -> None:
+    """Copy folder/name to the new file dst if it is a regular file of at most cap bytes, never
+    through a symlink (folder itself included), by the kernel."""
+    top = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        _copy_capped(top, name, Path(dst), cap)
+    finally:
+        os.close(top)
+
+
 def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
     """Copy src_dir/name to dst if it is a regular file of at most cap bytes (no symlinks), by
     the kernel; a file still growing past cap is refused."""
@@ -63,9 +76,12 @@ def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
             return
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        if not dst.parent.is_dir():
+            dst.parent.mkdir(parents=True)
+            os.chmod(dst.parent, 0o755)
+        out = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         try:
+            os.fchmod(out, 0o644)
             copied = _send(out, fd, cap + 1)
         finally:
             os.close(out)
@@ -78,11 +94,7 @@ def _copy_capped(src_dir: int, name: str, dst: Path, cap: int) -> None:
 def collect_outputs(root: HasOut, job: dict, trace_bytes: int, collected: set[int]) -> None:
     """Copy result.json and the seeds' traces not collected yet from the sandbox's /out to the
     host out_dir (see collect_seed)."""
-    top = os.open(root.out, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    try:
-        _copy_capped(top, RESULT_FILE, Path(job["out_dir"]) / RESULT_FILE, RESULT_BYTES)
-    finally:
-        os.close(top)
+    copy_out(root.out, RESULT_FILE, Path(job["out_dir"]) / RESULT_FILE, RESULT_BYTES)
     for seed in job["seeds"]:
         collect_seed(root, job, int(seed), trace_bytes, collected)
 

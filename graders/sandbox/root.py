@@ -2,7 +2,8 @@
 the exercise's public files) with private size-capped tmpfs for /tmp and /out, and pivot_root.
 
 The keeper process builds a root before its job is known (`build_root`), puts the job's files in
-(`fill_root`); the student process enters it (`enter_root`). See docs/security.md.
+(`fill_root`); the student process enters it (`enter_root`). Phase 2's root is the same with a
+/job view on top (graders.sandbox.grader_view). See docs/security.md.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ ENGINE_DIR = Path(__file__).resolve().parent.parent     # graders/, shown read-o
 UID_BASE = 1_000_000           # sandbox uid = UID_BASE + a pid that lives as long as the sandbox
 DEVICES = ("null", "zero", "full", "random", "urandom")
 OUT, TMP, WORK, EXERCISE = "/out", "/tmp", "/tmp/work", "/exercise"
+JOB = "/job"                   # phase 2: where one job's host folders are bound in (grader_view)
 TMP_FLAGS, OUT_FLAGS = MS_NOSUID | MS_NODEV, MS_NOSUID | MS_NODEV | MS_NOEXEC
 EXERCISE_MB = 256              # cap on an exercise's public files, copied into the sandbox
 USUAL_SEEDS = 3                # /out is sized for this many seeds until a job says otherwise
@@ -120,11 +122,12 @@ def _bind(b: Bind, dst: Path) -> None:
     mount(None, dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | b.keep | b.extra)
 
 
-def build_root(limits, base: Path, userns: bool, uid: int | None = None) -> Root:
+def build_root(limits, base: Path, userns: bool, uid: int | None = None, job_view=None) -> Root:
     """Mount the sandbox's root at base (an empty directory), before any job is known: read-only
     system and Python files, a few devices, an empty /exercise, a private /tmp (cwd /tmp/work)
     and /out for the traces, each a size-capped tmpfs. `fill_root` adds the job's files. uid:
-    the student's (default: UID_BASE + this process's pid; 0 in a user namespace)."""
+    the student's (default: UID_BASE + this process's pid; 0 in a user namespace). job_view:
+    called with the path of /job before the root is made read-only (phase 2's sandbox)."""
     if uid is None:
         uid = 0 if userns else UID_BASE + os.getpid()
     base.mkdir(mode=0o700, exist_ok=True)
@@ -141,6 +144,8 @@ def build_root(limits, base: Path, userns: bool, uid: int | None = None) -> Root
         _bind(b, base / b.src.lstrip("/"))
     for d in ("proc", ".oldroot", TMP.lstrip("/"), OUT.lstrip("/"), EXERCISE.lstrip("/")):
         (base / d).mkdir(exist_ok=True)
+    if job_view is not None:
+        job_view(base / JOB.lstrip("/"))
     mount("tmpfs", base / EXERCISE.lstrip("/"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
           f"size={EXERCISE_MB}m,nr_inodes=4096,mode=0755")
     try:        # nosymfollow (Linux >= 5.10): nothing on /out is followed, by anyone
@@ -193,6 +198,16 @@ def put_public(root: Root, exercise_dir: str, files: list[str]) -> None:
     public = (exercise_dir, tuple(found))
     if public == root.public:
         return
+    umask = os.umask(0o022)             # folders the sandbox's own uid can enter, whatever the umask
+    try:
+        _copy_public(root, found)
+    finally:
+        os.umask(umask)
+    root.public = public
+
+
+def _copy_public(root: Root, found: list) -> None:
+    """Replace what /exercise holds with found's files: (relative path, size, mtime, host path)."""
     ex = root.path / EXERCISE.lstrip("/")
     flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
     if root.public:                             # another exercise's files: out with them
@@ -204,7 +219,6 @@ def put_public(root: Root, exercise_dir: str, files: list[str]) -> None:
         copy_file(p, ex / rel)
         os.chmod(ex / rel, 0o644)
     mount(None, ex, None, MS_REMOUNT | MS_RDONLY | flags)
-    root.public = public
 
 
 def put_likely(root: Root, likely: dict | None) -> None:
