@@ -16,7 +16,7 @@ def report_lines(rep: CheckReport, debug: bool = False) -> list[str]:
         lines = [f"ok    {ex.slug}"]
     else:
         lines = [f"FAIL  {ex.slug} ({ex.path})"]
-        lines += [f"      - {p}" for p in rep.problems]
+        lines += ["      - " + p.replace("\n", "\n        ") for p in rep.problems]
     lines += [f"      warning: {w}" for w in rep.warnings]
     if debug:
         for who, result in (("solution", rep.solution), ("starter", rep.starter)):

@@ -230,7 +230,8 @@ class Grader:
                                      diagnosis=t["diagnosis"], visibility=t["visibility"],
                                      error=t.get("error") or ""))
         if not tests:
-            raise GradingError(f"the graders of {exercise.slug} collected no tests:\n{run.stdout[-3000:]}")
+            why = "\n".join(data.get("collect_errors") or []) or run.stdout[-3000:]
+            raise GradingError(f"the graders of {exercise.slug} collected no tests:\n{why}")
         result = GradeResult(
             verdict=Verdict.GRADED, score=sum(t.score for t in tests),
             max_score=sum(t.max_score for t in tests), tests=tests, stderr=join_stderr("", errors),

@@ -56,7 +56,9 @@ def run(job: dict, on_ready=lambda: None, on_done=lambda: None) -> None:
         scenario = load_scenario(Path(job["scenario"]))
     except Exception as e:  # the instructor's scenario is broken: not the student's fault
         on_done()
-        _write(out, {"verdict": "internal", "message": f"scenario failed to load: {e!r}"})
+        text = ("".join(traceback.format_exception_only(type(e), e)) if isinstance(e, SyntaxError)
+                else author_traceback(e))
+        _write(out, {"verdict": "internal", "message": f"scenario failed to load:\n{text}"[-3500:]})
         return
     torch.set_num_threads(1)
     on_ready()

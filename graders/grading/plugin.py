@@ -33,6 +33,9 @@ def pytest_configure(config):
     config._tg_job = json.loads(Path(path).read_text(encoding="utf-8")) if path else None
     config._tg_outcomes = {}
     config._tg_cache = {}
+    config._tg_collect_errors = []
+    if not config.pluginmanager.has_plugin("tracegrade-collect-errors"):
+        config.pluginmanager.register(CollectErrors(config), "tracegrade-collect-errors")
     if not config.pluginmanager.has_plugin("tracegrade-quick-reports"):
         config.pluginmanager.register(QuickReports(), "tracegrade-quick-reports")
 
@@ -56,6 +59,33 @@ class QuickReports:
                                  longrepr=f"{type(exc).__name__}: {str(exc)[:2000]}",
                                  when=call.when, sections=[], duration=call.duration,
                                  start=call.start, stop=call.stop)
+
+
+class CollectErrors:
+    """Keeps why a grader file could not be collected (a syntax error, a failing import): the
+    author reads it, with its file and line, instead of "collected no tests"."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            job = self.config._tg_job or {}
+            self.config._tg_collect_errors.append(
+                _collect_error(str(report.longreprtext), job.get("exercise_dir", "")))
+
+
+def _collect_error(text: str, exercise_dir: str) -> str:
+    """A collection error without pytest's and Python's own frames: the grader file's lines
+    (file:line, relative to the exercise folder) and the error itself."""
+    def ours(ln: str) -> bool:
+        return ln.startswith("E ") or ("/graders/" in ln and "site-packages" not in ln
+                                       and "/lib/python" not in ln)
+    keep = [ln for ln in text.splitlines() if ours(ln)]
+    out = "\n".join(keep) if keep else text
+    if exercise_dir:
+        out = out.replace(str(Path(exercise_dir).resolve()) + "/", "").replace(exercise_dir.rstrip("/") + "/", "")
+    return out[-3000:]
 
 
 def _cached(config, key, compute):
@@ -211,7 +241,8 @@ def write_results(config, collected: int) -> None:
     for e in config._tg_outcomes.values():
         e["score"] = e["max_score"] if e["status"] == "passed" else 0.0
         tests.append(e)
-    doc = {"tests": tests, "collected": collected, "curves": curves(config, job["seeds"][0])}
+    doc = {"tests": tests, "collected": collected, "curves": curves(config, job["seeds"][0]),
+           "collect_errors": getattr(config, "_tg_collect_errors", [])}
     Path(job["results_file"]).write_text(json.dumps(doc), encoding="utf-8")
 
 

@@ -160,11 +160,9 @@ def check_exercise(exercise: Exercise, grader: Grader) -> CheckReport:
     found = static_findings(exercise)
     report.problems += found.problems
     report.warnings += found.warnings
-    missing = (any(not (exercise.path / p).is_file() for p in ("starter.py", "solution.py", "scenario.py"))
-               or not exercise.grader_files())
-    if missing or not found.traces_current:
-        report.warnings.append("the solution and the starter were not graded: "
-                               + ("parts are missing" if missing else "the traces are not current"))
+    if not found.runnable or not found.traces_current:
+        report.warnings.append("the solution and the starter were not graded: " + (
+            "parts are missing or do not compile" if not found.runnable else "the traces are not current"))
         return report
     try:
         worst = largest_drift(exercise, grader)

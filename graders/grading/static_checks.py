@@ -5,6 +5,7 @@ use them; each finding names the file and the fix.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from graders.format.exercise import Exercise
@@ -22,6 +23,7 @@ class Findings:
     problems: list[str] = field(default_factory=list)   # check fails
     warnings: list[str] = field(default_factory=list)   # reported, check still passes
     traces_current: bool = True                         # False: grading against them means nothing
+    runnable: bool = True                               # False: a part is missing or does not compile
 
 
 def static_findings(exercise: Exercise) -> Findings:
@@ -34,6 +36,8 @@ def static_findings(exercise: Exercise) -> Findings:
     if not exercise.grader_files():
         found.problems.append(f"{exercise.graders_dir} has no test_*.py: add a grader "
                               f"(docs/authoring.md, section 6).")
+    found.problems += syntax_problems(exercise)
+    found.runnable = not found.problems
     found.problems += limit_problems(exercise)
     found.problems += stray_trace_folders(exercise)
     if (exercise.path / "scenario.py").is_file() and (exercise.path / "solution.py").is_file():
@@ -44,6 +48,24 @@ def static_findings(exercise: Exercise) -> Findings:
     if size:
         found.warnings.append(size)
     return found
+
+
+def syntax_problems(exercise: Exercise) -> list[str]:
+    """Syntax errors in the files the author writes (the starter may be broken on purpose)."""
+    out = []
+    for f in [exercise.solution, exercise.scenario, *exercise.grader_files()]:
+        if not f.is_file():
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(f.read_bytes(), str(f), "exec", dont_inherit=True)
+        except SyntaxError as e:
+            code = (e.text or "").strip()
+            out.append(f"{f}:{e.lineno}: {type(e).__name__}: {e.msg}" + (f": `{code}`" if code else ""))
+        except ValueError as e:          # NUL bytes
+            out.append(f"{f}: cannot be compiled: {e}")
+    return out
 
 
 def limit_problems(exercise: Exercise) -> list[str]:

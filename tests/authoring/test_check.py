@@ -87,3 +87,16 @@ def test_extra(student):
     assert r.returncode == 1, r.stdout + r.stderr
     assert (f"the graders' points add up to 13, exercise.toml says 10: make `points` "
             f"({ex / 'exercise.toml'}:3)") in r.stdout
+
+
+def test_syntax_errors_in_the_authors_files_are_named_with_file_and_line(tmp_path):
+    ex = copy_exercise(tmp_path / "ex")
+    with (ex / "scenario.py").open("a") as f:
+        f.write("\ndef broken(:\n")
+    n_scenario = len((ex / "scenario.py").read_text().splitlines())
+    (ex / "graders" / "test_more.py").write_text("import pytest\n\nif True\n    pass\n")
+    r = tg("check", ex)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"{ex / 'scenario.py'}:{n_scenario}: SyntaxError: invalid syntax: `def broken(:`" in r.stdout
+    assert f"{ex / 'graders' / 'test_more.py'}:3: SyntaxError" in r.stdout
+    assert "parts are missing or do not compile" in r.stdout

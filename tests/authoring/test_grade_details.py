@@ -55,3 +55,13 @@ def test_grade_warns_when_the_scenario_changed_after_the_traces(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "warning: stale traces: scenario.py changed" in r.stderr
     assert f"run `tracegrade trace {ex}`" in r.stderr
+
+
+def test_a_grader_file_that_cannot_be_imported_is_named_with_its_line(tmp_path):
+    ex = copy_exercise(tmp_path / "ex")
+    (ex / "graders" / "test_more.py").write_text("import pytest\nimport no_such_helper\n")
+    r = tg("grade", ex, ex / "solution.py", "--seeds", "42")
+    assert r.returncode == 4
+    assert "collected no tests" in r.stderr
+    assert "graders/test_more.py:2: in <module>" in r.stderr
+    assert "No module named 'no_such_helper'" in r.stderr
