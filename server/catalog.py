@@ -18,7 +18,7 @@ from graders import Exercise as EngineExercise
 from graders.format.course import Course as EngineCourse
 from server.models import Course, Exercise, ExerciseVersion
 from server.grading.references import ReferenceRecorder
-from server.grading.versions import has_files, store_files
+from server.grading.versions import has_files, store_files, store_missing
 from server.security import new_join_code
 
 SNAPSHOTS = "exercises"
@@ -66,6 +66,7 @@ def sync_course(db: Session, folder: Path, instance: Path) -> SyncReport:
             row.position = None
             report.retired.append(row.slug)
     sync_schedule(db, course, src)
+    store_missing(db, instance, db.scalars(select(Exercise.id).where(Exercise.course_id == course.id)))
     db.flush()
     return report
 

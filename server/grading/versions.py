@@ -37,6 +37,18 @@ def store_files(db: Session, version: ExerciseVersion, folder: Path) -> int:
     return n
 
 
+def store_missing(db: Session, instance: Path, exercise_ids) -> int:
+    """Store the files of these exercises' versions that have a snapshot here but none in the
+    database (versions made before migration 0005). Returns how many versions were stored."""
+    n = 0
+    for version in db.scalars(select(ExerciseVersion)
+                              .where(ExerciseVersion.exercise_id.in_(list(exercise_ids)))):
+        if (Path(instance) / version.path).is_dir() and not has_files(db, version.id):
+            store_files(db, version, Path(instance) / version.path)
+            n += 1
+    return n
+
+
 def has_files(db: Session, version_id: int) -> bool:
     return bool(db.scalar(select(exists().where(ExerciseFile.version_id == version_id))))
 

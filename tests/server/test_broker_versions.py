@@ -44,13 +44,19 @@ def test_a_worker_without_the_snapshot_rebuilds_it_once(app, instance, dbs, tmp_
 
 def test_missing_files_are_refused_clearly_and_sync_stores_them_again(app, instance, dbs, tmp_path):
     version = dbs.scalar(select(ExerciseVersion))
-    dbs.execute(delete(ExerciseFile))            # a version made before migration 0005
+    # versions made before migration 0005: the current one and an older one, on disk only
+    old_path = version.path + "-older"
+    shutil.copytree(instance / version.path, instance / old_path)
+    older = ExerciseVersion(exercise_id=version.exercise_id, content_hash="0" * 64, path=old_path)
+    dbs.add(older)
+    dbs.execute(delete(ExerciseFile))
     dbs.commit()
     with pytest.raises(GradingError, match="tracegrade exercises sync"):
         versions.materialize(dbs, tmp_path / "machine", version)
     sync_course(dbs, write_course(tmp_path / "course"), instance)
     dbs.commit()
-    assert versions.materialize(dbs, tmp_path / "machine", version).is_dir()
+    for v in (version, older):
+        assert versions.materialize(dbs, tmp_path / "machine", v).is_dir()
 
 
 def test_a_damaged_file_is_refused_and_nothing_is_cached(app, dbs, tmp_path):
