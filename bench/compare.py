@@ -1,6 +1,7 @@
 """Warm latency of two checkouts of tracegrade, measured in alternating rounds (so that the
 machine's drift hits both alike): each checkout runs its own warm pool in a process of its own,
-and the two take turns grading every bundled solution and starter.
+and the two take turns grading every bundled solution, starter and corpus file, one at a
+time (bench/grading.py --baseline also measures throughput and CPU).
 
     python bench/compare.py OTHER_CHECKOUT [--rounds 10]
 
@@ -22,12 +23,16 @@ HERE = Path(__file__).resolve().parent.parent
 
 def worker(root: str) -> None:
     """In a process of its own: a warm pool of the checkout at root, one round per input line."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("tg_bench_grading", HERE / "bench" / "grading.py")
+    listing = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(listing)         # (this checkout's list: the whole course)
     sys.path.insert(0, root)
-    from bench.grading import submissions
-    from graders import Grader
+    from graders import Exercise, Grader
     from graders.pool import WarmPool
 
-    subs = submissions(Path(root) / "exercises")
+    subs = [(Exercise.load(folder), label, source)
+            for folder, label, source in listing.submissions(Path(root) / "exercises")]
     pool = WarmPool(start=2)
     pool.wait_ready()
     with Grader(pool) as g:

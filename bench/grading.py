@@ -1,20 +1,22 @@
-"""Grading latency and throughput: the warm pool against a cold baseline (a fresh interpreter
-per submission that imports torch and pytest and runs the same two phases).
+"""Engine throughput and latency over the whole bundled course: the warm pool of this checkout
+(and, with --baseline, of another commit, measured in alternation), against a cold sample.
 
-    python bench/grading.py [--rounds 10] [--cold-rounds 1] [--json]
+    python bench/grading.py [--rounds 3] [--baseline REV] [--cold-sample 10] [--json]
 
-Grades every bundled exercise's solution and starter. Latency is measured one grading at a time,
-back to back (each grading starts as the previous one returns, so it shares the CPU with the
-previous job's exits and the next job's preparation) and paced (a pause before each grading, as
-on a server that is not saturated); throughput with one grading in flight per core. Prints a
-table, or one JSON object with --json.
+Grades every exercise's solution, starter and corpus files (tests/exercises/corpus/<slug>/*.py).
+Throughput: each exercise's submissions with two gradings in flight, exercise after exercise;
+gradings/s over the whole course and the CPU per grading of each exercise (the CPU time of the
+pool's whole process tree, read from /proc: other jobs on the machine do not count). Warm
+latency: one grading at a time, back to back. Scores: every submission's warm score against
+the cold path (a fresh interpreter per grading, a sample of --cold-sample), and against the
+baseline's when there is one. --baseline REV measures REV's engine (a git worktree in /tmp) in a
+process of its own, alternating rounds with this checkout, and prints each figure side by side.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -22,25 +24,24 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from graders import Exercise, Grader  # noqa: E402
-from graders.pool import WarmPool, cores  # noqa: E402
-from graders.pool.backends import Backend, ChildRun, kill_group, watch_child  # noqa: E402
-
-TARGETS = {"speedup": 30.0, "warm_p50_ms": 80.0, "throughput_per_s": 25.0}
+HERE = Path(__file__).resolve().parent.parent
+TARGETS = {"throughput_ratio": 2.0, "warm_p50_ms": 30.0}
+IN_FLIGHT = 2
 
 
-def submissions(exercises_dir: Path) -> list[tuple[Exercise, str, str]]:
-    """(exercise, label, source) for each bundled exercise's solution and starter."""
+def submissions(exercises_dir: Path, corpus_dir: Path | None = None) -> list[tuple[str, str, str]]:
+    """(exercise folder, label, source) for each exercise's solution, starter and corpus files,
+    exercise by exercise (only exercises with recorded traces)."""
+    import tomllib
+    corpus_dir = corpus_dir or HERE / "tests" / "exercises" / "corpus"
     out = []
-    for toml in sorted(exercises_dir.glob("*/exercise.toml")):
-        ex = Exercise.load(toml.parent)
-        if not all((ex.trace_dir(s) / "trace.json").is_file() for s in ex.seeds):
+    for toml in sorted(Path(exercises_dir).glob("*/exercise.toml")):
+        folder = toml.parent
+        if not any((folder / "traces").glob("seed-*/trace.json")):
             continue
-        for f in (ex.solution, ex.starter):
-            out.append((ex, f"{ex.slug}/{f.name}", f.read_text(encoding="utf-8")))
+        slug = tomllib.loads(toml.read_text(encoding="utf-8")).get("slug", folder.name)
+        files = [folder / "solution.py", folder / "starter.py", *sorted((corpus_dir / slug).glob("*.py"))]
+        out += [(str(folder), f"{slug}/{f.name}", f.read_text(encoding="utf-8")) for f in files if f.is_file()]
     return out
 
 
@@ -49,219 +50,283 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
 
 
-# ---- the cold baseline -------------------------------------------------------------------------
-class ForkBackend(Backend):
-    """Runs each phase in a fork of this (freshly started, not warmed) interpreter."""
-
-    description = "cold: fresh interpreter per submission"
-
-    def run(self, job: dict, wall_seconds: float, output_bytes: int) -> ChildRun:
-        from graders.grading import child
-        pipes = [os.pipe() for _ in range(3)]
-        (out_r, out_w), (err_r, err_w), (ready_r, ready_w) = pipes
-        pid = os.fork()
-        if pid == 0:
-            os.setsid()
-            os.dup2(out_w, 1)
-            os.dup2(err_w, 2)
-            os.chdir(job.get("work_dir") or job["tmp_dir"])
-            os._exit(child.run_phase({**job, "ready_fd": ready_w}))
-        for fd in (out_w, err_w, ready_w):
-            os.close(fd)
-
-        def wait(timeout):
-            end = None if timeout is None else time.monotonic() + timeout
-            while True:
-                done, status = os.waitpid(pid, os.WNOHANG)
-                if done:
-                    return status
-                if end is not None and time.monotonic() > end:
-                    return None
-                time.sleep(0.002)
+# ---- CPU of a process tree ---------------------------------------------------------------------
+def tree_cpu(top: int) -> float:
+    """CPU seconds of process top and all its descendants, the children they reaped included
+    (utime + stime + cutime + cstime of each live process in the tree)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats, children = {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            return watch_child(pid, out_r, err_r, ready_r, wall_seconds, output_bytes, wait)
-        finally:
-            kill_group(pid)
-            for fd in (out_r, err_r, ready_r):
-                os.close(fd)
+            with open(f"/proc/{name}/stat", "rb") as f:
+                text = f.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2:].split()
+        pid, ppid = int(name), int(fields[1])
+        stats[pid] = sum(int(v) for v in fields[11:15])
+        children.setdefault(ppid, []).append(pid)
+    total, todo = 0, [top]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / tick
 
 
+# ---- the worker: one checkout's warm pool, in a process of its own ------------------------------
+def worker(root: str, exercises: str, corpus: str) -> None:
+    """Serve measurement requests (one JSON line each) for the checkout at root."""
+    sys.path.insert(0, root)
+    from graders import Exercise, Grader
+    from graders.pool import WarmPool
+
+    subs = submissions(Path(exercises), Path(corpus))
+    loaded = {folder: Exercise.load(folder) for folder, _, _ in subs}
+    pool = WarmPool(start=IN_FLIGHT)
+    pool.wait_ready()
+    me = os.getpid()
+    with Grader(pool) as g:
+        by_ex: dict[str, list] = {}
+        for folder, label, source in subs:
+            by_ex.setdefault(folder, []).append((label, source))
+        for folder, items in by_ex.items():      # off the clock: two sessions of every exercise
+            _in_flight(g, loaded[folder], items[:2 * IN_FLIGHT])
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            what = json.loads(line)["do"]
+            if what == "throughput":
+                per, wall_all, n_all = {}, 0.0, 0
+                for folder, items in by_ex.items():
+                    time.sleep(0.05)             # the previous exercise's leftovers reaped
+                    c0, t0 = tree_cpu(me), time.perf_counter()
+                    _in_flight(g, loaded[folder], items)
+                    wall = time.perf_counter() - t0
+                    time.sleep(0.05)
+                    cpu = tree_cpu(me) - c0
+                    per[loaded[folder].slug] = {"n": len(items), "wall": wall, "cpu": cpu}
+                    wall_all += wall
+                    n_all += len(items)
+                print(json.dumps({"per": per, "wall": wall_all, "n": n_all}), flush=True)
+            else:
+                times, scores = [], {}
+                for folder, label, source in subs:
+                    t0 = time.perf_counter()
+                    r = g.grade(loaded[folder], source)
+                    times.append(time.perf_counter() - t0)
+                    scores[label] = [r.score, r.verdict.value]
+                print(json.dumps({"times": times, "scores": scores}), flush=True)
+
+
+def _in_flight(grader, exercise, items) -> None:
+    """Grade items (label, source) with IN_FLIGHT gradings at a time."""
+    todo, lock = list(items), threading.Lock()
+
+    def work():
+        while True:
+            with lock:
+                if not todo:
+                    return
+                _, source = todo.pop(0)
+            grader.grade(exercise, source)
+    threads = [threading.Thread(target=work) for _ in range(IN_FLIGHT)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+class Worker:
+    """The measuring side's handle on a worker process."""
+
+    def __init__(self, root: Path, exercises: Path, corpus: Path):
+        self.root = root
+        self.proc = subprocess.Popen([sys.executable, __file__, "--worker", str(root), str(exercises),
+                                      str(corpus)], text=True, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, cwd=str(root))
+
+    def ask(self, what: str) -> dict:
+        self.proc.stdin.write(json.dumps({"do": what}) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the worker of {self.root} ended")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def baseline_checkout(rev: str) -> Path:
+    """A git worktree of rev in /tmp (made once; reused while it is there)."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=HERE, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    path = Path(f"/tmp/tracegrade-baseline-{sha}")
+    if not (path / "graders").is_dir():
+        subprocess.run(["git", "worktree", "add", "--detach", str(path), sha], cwd=HERE, check=True,
+                       capture_output=True)
+    return path
+
+
+# ---- the cold path -----------------------------------------------------------------------------
 def cold_one(exercise_dir: str, source_file: str) -> None:
-    """Entry point of one cold grading (in its own fresh interpreter): import torch, pytest and
-    both phases once (the forks below share them, as a process per submission would), grade,
-    print the score. It gets the zygotes' start-up shortcuts, so that the speedup measures what
-    being warm saves, not those."""
+    """One cold grading in this fresh interpreter: import torch, pytest and both phases, grade
+    (each phase in a fork: graders.pool.backends.ColdBackend's work without its exec), print."""
+    sys.path.insert(0, str(HERE))
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
+    from bench.cold import ForkBackend
+    from graders import Exercise, Grader
     from graders.grading import phase1, phase2, plugin  # noqa: F401
     from graders.pool import lazydynamo
-    lazydynamo.skip_until_imported()        # the zygotes' start-up shortcut too (1.9 s a process)
+    lazydynamo.skip_until_imported()
     ex = Exercise.load(exercise_dir)
     r = Grader(ForkBackend()).grade(ex, Path(source_file).read_text(encoding="utf-8"))
     print(json.dumps({"score": r.score, "verdict": r.verdict.value}))
 
 
-def run_cold(subs, rounds: int, tmp: Path) -> tuple[list[float], list[float]]:
-    times, scores = [], []
+def run_cold(sample, tmp: Path) -> tuple[list[float], dict]:
+    times, scores = [], {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEGRADE_")}
-    for _ in range(rounds):
-        for i, (ex, _label, source) in enumerate(subs):
-            f = tmp / f"sub{i}.py"
-            f.write_text(source, encoding="utf-8")
-            t0 = time.perf_counter()
-            out = subprocess.run([sys.executable, __file__, "--cold-one", str(ex.path), str(f)],
-                                 capture_output=True, text=True, env=env, check=True).stdout
-            times.append(time.perf_counter() - t0)
-            scores.append(json.loads(out.strip().splitlines()[-1])["score"])
-    return times, scores
-
-
-# ---- the warm pool -----------------------------------------------------------------------------
-def run_warm_latency(grader: Grader, subs, rounds: int, gap: float = 0.0) -> tuple[list[float], list[float]]:
-    """Seconds per grading and scores, one grading at a time; gap: seconds of pause before each."""
-    times, scores = [], []
-    for _ in range(rounds):
-        for ex, _label, source in subs:
-            if gap:
-                time.sleep(gap)
-            t0 = time.perf_counter()
-            r = grader.grade(ex, source)
-            times.append(time.perf_counter() - t0)
-            scores.append(r.score)
-    return times, scores
-
-
-def phase_table(grader: Grader, subs, rounds: int) -> str:
-    """Median milliseconds per exercise solution: whole grading, phase 1, phase 2 (the phases
-    one after the other: run alongside, phase 2's time would include waiting for phase 1)."""
-    backend, spent = grader.backend, {}
-    run = backend.run
-    streaming = getattr(backend, "stream_when_idle", None)
-    if streaming is not None:
-        backend.stream_when_idle = False
-
-    def timed(job, wall_seconds, output_bytes):
+    for i, (folder, label, source) in enumerate(sample):
+        f = tmp / f"sub{i}.py"
+        f.write_text(source, encoding="utf-8")
         t0 = time.perf_counter()
-        try:
-            return run(job, wall_seconds=wall_seconds, output_bytes=output_bytes)
-        finally:
-            spent.setdefault(job["phase"], []).append(time.perf_counter() - t0)
-    backend.run = timed
-    lines = [f"{'solution of':24}{'seeds':>6}{'total':>8}{'phase 1':>9}{'phase 2':>9}   (median ms)"]
-    try:
-        for ex, label, source in subs:
-            if not label.endswith("solution.py"):
-                continue
-            spent.clear()
-            total, _ = run_warm_latency(grader, [(ex, label, source)], rounds)
-            ms = lambda v: statistics.median(v) * 1000  # noqa: E731
-            lines.append(f"{ex.slug:24}{len(ex.hidden_seeds):>6}{ms(total):>8.0f}{ms(spent[1]):>9.0f}"
-                         f"{ms(spent[2]):>9.0f}")
-    finally:
-        backend.run = run
-        if streaming is not None:
-            backend.stream_when_idle = streaming
+        out = subprocess.run([sys.executable, __file__, "--cold-one", folder, str(f)],
+                             capture_output=True, text=True, env=env, check=True).stdout
+        times.append(time.perf_counter() - t0)
+        doc = json.loads(out.strip().splitlines()[-1])
+        scores[label] = [doc["score"], doc["verdict"]]
+    return times, scores
+
+
+def spread(subs, n: int):
+    """n submissions spread over the course (every exercise's solution and starter first)."""
+    if n <= 0:
+        return []
+    step = max(1, len(subs) // n)
+    return subs[::step][:n]
+
+
+# ---- the measuring side ------------------------------------------------------------------------
+def measure(args) -> dict:
+    exercises, corpus = Path(args.exercises), Path(args.corpus)
+    names = {"this": HERE}
+    if args.baseline:
+        names["baseline"] = baseline_checkout(args.baseline)
+    load_before = os.getloadavg()[0]
+    workers = {}
+    for name, root in names.items():          # one at a time: starting pools competes for the CPU
+        w = Worker(root, exercises, corpus)
+        if not json.loads(w.proc.stdout.readline() or "{}").get("ready"):
+            raise RuntimeError(f"the {name} checkout's pool did not start")
+        workers[name] = w
+    thr = {n: [] for n in workers}
+    lat = {n: [] for n in workers}
+    scores = {}
+    for r in range(args.rounds):
+        order = list(workers) if r % 2 == 0 else list(reversed(workers))
+        for name in order:
+            thr[name].append(workers[name].ask("throughput"))
+        for name in reversed(order):
+            got = workers[name].ask("latency")
+            lat[name] += got["times"]
+            scores.setdefault(name, got["scores"])
+    for w in workers.values():
+        w.close()
+    import tempfile
+    sample = spread(submissions(exercises, corpus), args.cold_sample)
+    with tempfile.TemporaryDirectory(prefix="tracegrade-bench-") as tmp:
+        cold_times, cold_scores = run_cold(sample, Path(tmp))
+    res = {"rounds": args.rounds, "submissions": len(scores["this"]), "in_flight": IN_FLIGHT,
+           "load_average_before": round(load_before, 2), "load_average_after": round(os.getloadavg()[0], 2),
+           "checkouts": {n: str(p) for n, p in names.items()}, "figures": {}}
+    for name in workers:
+        runs = thr[name]
+        per = {}
+        for slug in runs[0]["per"]:
+            n = sum(x["per"][slug]["n"] for x in runs)
+            per[slug] = {"cpu_ms": round(1000 * sum(x["per"][slug]["cpu"] for x in runs) / n, 1),
+                         "wall_ms": round(1000 * sum(x["per"][slug]["wall"] for x in runs) / n, 1)}
+        rates = [x["n"] / x["wall"] for x in runs]
+        n_all = sum(x["n"] for x in runs)
+        res["figures"][name] = {
+            "throughput_per_s": round(statistics.median(rates), 2),
+            "throughput_runs": [round(v, 2) for v in rates],
+            "cpu_ms_per_grading": round(1000 * sum(sum(p["cpu"] for p in x["per"].values()) for x in runs) / n_all, 1),
+            "warm_p50_ms": round(1000 * pct(lat[name], 0.5), 1),
+            "warm_p95_ms": round(1000 * pct(lat[name], 0.95), 1),
+            "per_exercise": per,
+        }
+    res["same_scores_as_cold"] = all(scores["this"][label] == cold_scores[label] for label in cold_scores)
+    res["cold_sample"] = len(cold_scores)
+    res["cold_p50_ms"] = round(1000 * pct(cold_times, 0.5), 1) if cold_times else None
+    if "baseline" in workers:
+        diff = [k for k in scores["this"] if scores["this"][k] != scores["baseline"].get(k)]
+        res["same_scores_as_baseline"] = not diff
+        res["score_differences"] = {k: [scores["this"][k], scores["baseline"].get(k)] for k in diff}
+        f = res["figures"]
+        res["throughput_ratio"] = round(f["this"]["throughput_per_s"] / f["baseline"]["throughput_per_s"], 2)
+        res["p50_ratio"] = round(f["this"]["warm_p50_ms"] / f["baseline"]["warm_p50_ms"], 2)
+    return res
+
+
+def table(r: dict) -> str:
+    names = list(r["figures"])
+    f = r["figures"]
+    head = "".join(f"{n:>14}" for n in names)
+    lines = [f"{r['submissions']} submissions (solutions, starters, corpus), {r['rounds']} rounds, "
+             f"{r['in_flight']} in flight, load average {r['load_average_before']} before, "
+             f"{r['load_average_after']} after",
+             *(f"  {n}: {p}" for n, p in r["checkouts"].items()),
+             f"{'':28}{head}"]
+    for key, label in (("throughput_per_s", "gradings/s (2 in flight)"),
+                       ("cpu_ms_per_grading", "CPU ms per grading"),
+                       ("warm_p50_ms", "warm p50 ms"), ("warm_p95_ms", "warm p95 ms")):
+        lines.append(f"{label:28}" + "".join(f"{f[n][key]:>14}" for n in names))
+    lines.append("CPU ms per grading, by exercise (costliest first):")
+    slugs = sorted(f["this"]["per_exercise"], key=lambda s: -f["this"]["per_exercise"][s]["cpu_ms"])
+    for s in slugs:
+        lines.append(f"  {s:26}" + "".join(f"{f[n]['per_exercise'][s]['cpu_ms']:>14}" for n in names))
+    lines.append(f"throughput runs: " + "; ".join(f"{n} {f[n]['throughput_runs']}" for n in names))
+    lines.append(f"cold sample: {r['cold_sample']} gradings, p50 {r['cold_p50_ms']} ms; "
+                 f"same scores as cold: {r['same_scores_as_cold']}"
+                 + (f"; same scores as baseline: {r['same_scores_as_baseline']}" if "baseline" in f else ""))
+    p50_ok = f["this"]["warm_p50_ms"] <= TARGETS["warm_p50_ms"]
+    target = f"targets: warm p50 <= {TARGETS['warm_p50_ms']:g} ms {'met' if p50_ok else 'MISSED'}"
+    if "baseline" in f:
+        ok = r["throughput_ratio"] >= TARGETS["throughput_ratio"]
+        lines.append(f"this / baseline: gradings/s {r['throughput_ratio']}x, p50 {r['p50_ratio']}x")
+        target += f", gradings/s >= {TARGETS['throughput_ratio']:g}x baseline {'met' if ok else 'MISSED'}"
+    lines.append(target)
     return "\n".join(lines)
-
-
-def run_warm_throughput(grader: Grader, subs, rounds: int, workers: int) -> float:
-    jobs = [(ex, source) for _ in range(rounds) for ex, _label, source in subs]
-    lock = threading.Lock()
-
-    def work():
-        while True:
-            with lock:
-                if not jobs:
-                    return
-                ex, source = jobs.pop()
-            grader.grade(ex, source)
-    n = len(jobs)
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return n / (time.perf_counter() - t0)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=10, help="warm rounds over all submissions")
-    ap.add_argument("--cold-rounds", type=int, default=1, help="cold rounds over all submissions")
-    ap.add_argument("--exercises", default=str(ROOT / "exercises"))
-    ap.add_argument("--paced-rounds", type=int, default=3,
-                    help="rounds with a pause before each grading (0: skip)")
-    ap.add_argument("--gap", type=float, default=0.25, help="the pause of paced rounds, seconds")
-    ap.add_argument("--only", default="", help="only exercises whose slug contains this")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds over the whole course, per checkout")
+    ap.add_argument("--baseline", default="", help="a commit to measure side by side (git worktree)")
+    ap.add_argument("--cold-sample", type=int, default=10, help="cold gradings to check scores against")
+    ap.add_argument("--exercises", default=str(HERE / "exercises"))
+    ap.add_argument("--corpus", default=str(HERE / "tests" / "exercises" / "corpus"))
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--phases", action="store_true", help="only the per-phase table of the warm pool")
+    ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--cold-one", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.worker:
+        worker(*args.worker)
+        return 0
     if args.cold_one:
         cold_one(*args.cold_one)
         return 0
-    subs = [s for s in submissions(Path(args.exercises)) if args.only in s[0].slug]
-    if not subs:
-        print("no exercise with recorded traces found", file=sys.stderr)
-        return 2
-    workers = cores()
-    load_before = os.getloadavg()[0]
-    pool = WarmPool(start=workers)
-    pool.wait_ready()
-    with Grader(pool) as g:
-        run_warm_throughput(g, subs, 1, workers)          # off the clock: sessions for every exercise
-        if args.phases:
-            print(phase_table(g, subs, args.rounds))
-            return 0
-        warm, warm_scores = run_warm_latency(g, subs, args.rounds)
-        paced, _ = run_warm_latency(g, subs, args.paced_rounds, args.gap)
-        throughput = run_warm_throughput(g, subs, args.rounds, workers)
-        sandboxed = g.sandboxed
-    import tempfile
-    with tempfile.TemporaryDirectory(prefix="tracegrade-bench-") as tmp:
-        cold, cold_scores = run_cold(subs, args.cold_rounds, Path(tmp))
-    same = warm_scores[:len(subs)] == cold_scores[:len(subs)]
-    res = {
-        "warm_p50_ms": round(pct(warm, 0.5) * 1000, 1), "warm_p95_ms": round(pct(warm, 0.95) * 1000, 1),
-        "cold_p50_ms": round(pct(cold, 0.5) * 1000, 1), "cold_p95_ms": round(pct(cold, 0.95) * 1000, 1),
-        "speedup": round(pct(cold, 0.5) / pct(warm, 0.5), 1),
-        "throughput_per_s": round(throughput, 1),
-        **({"warm_paced_p50_ms": round(pct(paced, 0.5) * 1000, 1),
-            "warm_paced_p95_ms": round(pct(paced, 0.95) * 1000, 1), "paced_gap_s": args.gap} if paced else {}),
-        "cold_throughput_per_s": round(1 / statistics.mean(cold), 2),
-        "gradings_warm": len(warm), "gradings_cold": len(cold), "submissions": len(subs),
-        "same_scores": same, "sandboxed": sandboxed, "cores": workers,
-        "load_average_before": round(load_before, 2), "python": platform.python_version(),
-    }
-    if args.json:
-        print(json.dumps(res))
-    else:
-        print(table(res))
+    res = measure(args)
+    print(json.dumps(res) if args.json else table(res))
+    same = res["same_scores_as_cold"] and res.get("same_scores_as_baseline", True)
     return 0 if same else 1
-
-
-def table(r: dict) -> str:
-    ok = {"speedup": r["speedup"] >= TARGETS["speedup"],
-          "warm_p50_ms": r["warm_p50_ms"] <= TARGETS["warm_p50_ms"],
-          "throughput_per_s": r["throughput_per_s"] >= TARGETS["throughput_per_s"]}
-    mark = {k: "met" if v else "MISSED" for k, v in ok.items()}
-    iso = "sandboxed" if r["sandboxed"] else "NOT isolated"
-    return "\n".join([
-        f"{r['submissions']} submissions (solutions and starters), {r['cores']} cores, "
-        f"load average {r['load_average_before']} before the run",
-        f"{'':34}{'p50 ms':>9}{'p95 ms':>9}{'gradings/s':>12}",
-        f"{'warm pool (' + iso + ')':34}{r['warm_p50_ms']:>9.1f}{r['warm_p95_ms']:>9.1f}"
-        f"{r['throughput_per_s']:>12.1f}",
-        *([f"{'warm, paced (' + str(r['paced_gap_s']) + ' s apart)':34}{r['warm_paced_p50_ms']:>9.1f}"
-           f"{r['warm_paced_p95_ms']:>9.1f}"] if "warm_paced_p50_ms" in r else []),
-        f"{'cold (fresh interpreter each)':34}{r['cold_p50_ms']:>9.1f}{r['cold_p95_ms']:>9.1f}"
-        f"{r['cold_throughput_per_s']:>12.2f}",
-        f"speedup (cold p50 / warm p50): {r['speedup']}x   same scores: {r['same_scores']}",
-        f"targets: speedup >= 30x {mark['speedup']}, warm p50 <= 80 ms {mark['warm_p50_ms']}, "
-        f"throughput >= 25/s {mark['throughput_per_s']} (p50 and p95 of the warm pool: back to back)",
-    ])
 
 
 if __name__ == "__main__":
