@@ -25,9 +25,15 @@ from graders.format.where import exercise_error_text
 @click.option("--debug", is_flag=True,
               help="For the exercise's author: each grader failure with its traceback (file and "
                    "line), and the diagnosis codes (on stderr).")
+@click.option("--pool", "use_pool", is_flag=True,
+              help="Grade through a one-shot warm pool (two zygote interpreters) instead of in this "
+                   "process; slower, for comparison.")
 def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: float | None,
-              debug: bool) -> None:
+              debug: bool, use_pool: bool) -> None:
     """Grade FILE against the exercise in EXERCISE_DIR."""
+    from graders.pool import inline
+
+    inline.settle_threads()     # before anything imports torch (this process forks the phases)
     from graders.grading.grader import Grader
     from graders.grading.provenance import stale_traces
 
@@ -40,7 +46,7 @@ def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: 
         except ValueError:
             raise click.UsageError("--seeds: expected auto, public, hidden, all or numbers like 1,2") from None
     try:
-        with Grader(one_shot=True) as grader:
+        with Grader(backend_for(exercise, use_pool), one_shot=True) as grader:
             seed_list = grader.seeds_for(exercise, seeds)
             for problem in stale_traces(exercise, seed_list):
                 click.echo(f"warning: {problem}; scores against these traces may be wrong.", err=True)
@@ -56,6 +62,21 @@ def grade_cmd(exercise_dir: Path, file: Path, fmt: str, seeds: str, fail_under: 
         click.echo("[debug]\n" + debug_details(result), err=True)
     if fail_under is not None and result.score < fail_under:
         sys.exit(1)
+
+
+def backend_for(exercise: Exercise, use_pool: bool):
+    """This interpreter as a pool of one (graders.pool.inline), the same sandboxes and verdicts
+    as the server's pool; None (the one-shot pool) with --pool, or where this process cannot
+    fork safely (torch was imported with threads before settle_threads)."""
+    from graders.pool import inline
+
+    if use_pool:
+        return None
+    likely = {"exercise_dir": str(exercise.path), "public_files": [str(p) for p in exercise.public_files()]}
+    try:
+        return inline.InlineBackend(likely=likely)
+    except inline.InlineUnavailable:
+        return None
 
 
 def load_or_exit(path: Path) -> Exercise:

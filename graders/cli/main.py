@@ -49,5 +49,6 @@ def _load_plugins() -> None:
 
 
 def main() -> None:
-    _load_plugins()
+    if not (len(sys.argv) > 1 and sys.argv[1] in cli.commands):
+        _load_plugins()     # (the server's commands import Flask and SQLAlchemy: not for `grade`)
     sys.exit(cli.main(standalone_mode=True))
