@@ -5,11 +5,11 @@ uploaded traces are from this server's, and grades the corpus (corpus/*.py) if t
 """
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 from graders import Exercise, Grader
+from graders.grading import corpus
 from graders.grading.selfcheck import check_exercise, drift_problem
 from graders.checks.drift import trace_drift
 from graders.errors import ExerciseError, GradingError
@@ -21,7 +21,6 @@ from server.grading.references import COMMITTED, ReferenceRecorder
 
 CORPUS = "corpus"
 MAX_CORPUS = 50
-EXPECT_RE = re.compile(r"^# expect: (full|mistake|verdict)\s*(\S*)")
 
 
 def check_candidate(upload: Path, candidate: Path, report: PublishReport,
@@ -95,31 +94,22 @@ def _committed_drift(ex: Exercise, committed: Path, report: PublishReport) -> No
 
 
 def _corpus(ex: Exercise, folder: Path, grader: Grader, report: PublishReport) -> None:
-    files = sorted(folder.glob("*.py")) if folder.is_dir() else []
+    """The corpus judged by the engine's own rules (graders.grading.corpus, as `tracegrade
+    corpus` does): each file's first line says what grading must give it."""
+    files = corpus.files(folder)
     if len(files) > MAX_CORPUS:
         report.problems.append(f"corpus/ holds {len(files)} files; at most {MAX_CORPUS} are "
                                f"checked on upload. Keep the telling ones.")
         return
-    for f in files:
-        first = (f.read_text(encoding="utf-8", errors="replace").splitlines() or [""])[0]
-        m = EXPECT_RE.match(first)
-        if not m:
-            report.problems.append(f"corpus/{f.name}: the first line must be '# expect: full', "
-                                   f"'# expect: mistake <diagnosis>' or '# expect: verdict <verdict>'.")
+    for judged in corpus.run(ex, folder, grader, seeds="all"):
+        name = judged.file.name
+        if judged.expect is None:
+            report.problems.append(f"corpus/{name}: {corpus.FIRST_LINE}.")
             continue
-        kind, what = m.groups()
-        r = grader.grade(ex, f.read_bytes(), seeds="all")
-        if kind == "full":
-            ok, got = r.score == r.max_score, f"{r.score:g}/{r.max_score:g}"
-        elif kind == "mistake":
-            ok = r.score < r.max_score and what in r.diagnoses
-            got = f"{r.score:g}/{r.max_score:g}, diagnoses {', '.join(r.diagnoses) or 'none'}"
-        else:
-            ok, got = r.verdict.value == what and r.score == 0, f"verdict {r.verdict.value}"
-        expect = kind + (f" {what}" if what else "")
-        report.corpus.append({"file": f.name, "expect": expect, "got": got, "ok": ok})
-        if not ok:
-            report.problems.append(f"corpus/{f.name}: expected {expect}, got {got}")
+        expect = str(judged.expect)
+        report.corpus.append({"file": name, "expect": expect, "got": judged.got, "ok": judged.ok})
+        if not judged.ok:
+            report.problems.append(f"corpus/{name}: {judged.why}")
 
 
 def _mutants(ex: Exercise, grader: Grader, report: PublishReport) -> None:

@@ -170,3 +170,21 @@ def test_anyone_who_does_not_teach_the_course_gets_404(app, dbs, tmp_path):
                                json={}).status_code == 404
     assert client.post(f"/api/v1/courses/{COURSE}/exercises", data={}).status_code == 401
     assert version_count(dbs) == n and listed(dbs) == [EXERCISE]
+
+
+def test_a_corpus_that_fails_its_own_expectations_is_refused(app, dbs, teacher, tmp_path):
+    """The upload's corpus is judged by the engine's rules (as `tracegrade corpus` does)."""
+    from tests.server.test_publish_cli import CORPUS
+    folder = exercise_copy(tmp_path / "zg")
+    (folder / "corpus").mkdir()
+    lines = (CORPUS / "bad_no_zero_grad.py").read_text().splitlines()
+    (folder / "corpus" / "wrong_code.py").write_text(
+        "\n".join(["# expect: mistake no_such_diagnosis", *lines[1:]]) + "\n")
+    (folder / "corpus" / "unsaid.py").write_text("x = 1\n")
+    before = version_count(dbs)
+    r = push(app.test_client(), teacher, zip_folder(folder), dry_run="true")
+    assert r.status_code == 422, r.json
+    problems = "\n".join(r.json["report"]["problems"])
+    assert "corpus/wrong_code.py: expected the diagnosis no_such_diagnosis" in problems
+    assert "corpus/unsaid.py: the first line must be '# expect: full'" in problems
+    assert version_count(dbs) == before
