@@ -7,9 +7,9 @@ Grades every exercise's solution, starter and corpus files (tests/exercises/corp
 Throughput: each exercise's submissions with two gradings in flight, exercise after exercise;
 gradings/s over the whole course and the CPU per grading of each exercise (the CPU time of the
 pool's whole process tree, read from /proc: other jobs on the machine do not count). Warm
-latency: one grading at a time, back to back. Scores: every submission's warm score against
-the cold path (a fresh interpreter per grading, a sample of --cold-sample), and against the
-baseline's when there is one. --baseline REV measures REV's engine (a git worktree in /tmp) in a
+latency: one grading at a time, back to back. Scores: what every warm grading decided (score,
+verdict, each test's status, diagnosis and message) against the cold path (a fresh interpreter
+per grading, a sample of --cold-sample), and against the baseline's when there is one. --baseline REV measures REV's engine (a git worktree in /tmp) in a
 process of its own, alternating rounds with this checkout, and prints each figure side by side.
 """
 from __future__ import annotations
@@ -116,8 +116,13 @@ def worker(root: str, exercises: str, corpus: str) -> None:
                     t0 = time.perf_counter()
                     r = g.grade(loaded[folder], source)
                     times.append(time.perf_counter() - t0)
-                    scores[label] = [r.score, r.verdict.value]
+                    scores[label] = outcome(r)
                 print(json.dumps({"times": times, "scores": scores}), flush=True)
+
+
+def outcome(r) -> list:
+    """What a grading decided: score, verdict, and each test's status, diagnosis and message."""
+    return [r.score, r.verdict.value, [[t.name, t.status, t.diagnosis, t.message] for t in r.tests]]
 
 
 def _in_flight(grader, exercise, items) -> None:
@@ -184,9 +189,14 @@ def cold_one(exercise_dir: str, source_file: str) -> None:
     from graders.grading import phase1, phase2, plugin  # noqa: F401
     from graders.pool import lazydynamo
     lazydynamo.skip_until_imported()
+    try:                                    # (the zygotes' shortcuts, where the checkout has them)
+        from graders.pool import seeding
+        seeding.skip_absent_devices()
+    except ImportError:
+        pass
     ex = Exercise.load(exercise_dir)
     r = Grader(ForkBackend()).grade(ex, Path(source_file).read_text(encoding="utf-8"))
-    print(json.dumps({"score": r.score, "verdict": r.verdict.value}))
+    print(json.dumps(outcome(r)))
 
 
 def run_cold(sample, tmp: Path) -> tuple[list[float], dict]:
@@ -199,8 +209,7 @@ def run_cold(sample, tmp: Path) -> tuple[list[float], dict]:
         out = subprocess.run([sys.executable, __file__, "--cold-one", folder, str(f)],
                              capture_output=True, text=True, env=env, check=True).stdout
         times.append(time.perf_counter() - t0)
-        doc = json.loads(out.strip().splitlines()[-1])
-        scores[label] = [doc["score"], doc["verdict"]]
+        scores[label] = json.loads(out.strip().splitlines()[-1])
     return times, scores
 
 
@@ -268,7 +277,8 @@ def measure(args) -> dict:
     if "baseline" in workers:
         diff = [k for k in scores["this"] if scores["this"][k] != scores["baseline"].get(k)]
         res["same_scores_as_baseline"] = not diff
-        res["score_differences"] = {k: [scores["this"][k], scores["baseline"].get(k)] for k in diff}
+        res["score_differences"] = {k: [scores["this"][k][:2], scores["baseline"].get(k, [None, None])[:2]]
+                                    for k in diff}
         f = res["figures"]
         res["throughput_ratio"] = round(f["this"]["throughput_per_s"] / f["baseline"]["throughput_per_s"], 2)
         res["p50_ratio"] = round(f["this"]["warm_p50_ms"] / f["baseline"]["warm_p50_ms"], 2)

@@ -13,6 +13,7 @@ they fork ahead of their jobs, collected grader sessions, and phase 2 streamed b
   session_keeper  a session's sandbox, and its keeper between the pool and the session
   stream          phase 2 alongside phase 1, seed by seed
   lazydynamo      the torch start-up shortcut (torch._dynamo kept out of the zygotes)
+  seeding         torch.manual_seed without seed queues for devices that are not there
 It imports the sandbox room; the grading room imports it (Backend, the default pool).
 """
 __all__ = ["ALLOW_ENV", "PoolError", "WarmPool", "allow_unsandboxed", "cores",

@@ -31,7 +31,12 @@ def _accumulates_before_overflow(student) -> bool:
 
 
 def _loop_mistake(student):
-    """(message, diagnosis) when LEARNING_RATE is unusable or the loop itself is broken."""
+    """(message, diagnosis) when LEARNING_RATE is unusable or the loop itself is broken
+    (worked out once per trace: every test of a seed asks)."""
+    return student.remember("learning-rate/loop", lambda: _find_loop_mistake(student))
+
+
+def _find_loop_mistake(student):
     if "lr_invalid" in student.info:
         return (f"LEARNING_RATE must be a positive number; yours is "
                 f"{student.info['lr_invalid']}.", "lr_invalid")
@@ -48,7 +53,13 @@ def _loop_mistake(student):
 
 
 def _outcome(student, reference):
-    """(message, diagnosis) of the first thing wrong with the loss curve, or None."""
+    """(message, diagnosis) of the first thing wrong with the loss curve, or None (once per
+    pair of traces: three tests of each seed ask)."""
+    return student.remember(("learning-rate/outcome", id(reference)),
+                            lambda: _find_outcome(student, reference))
+
+
+def _find_outcome(student, reference):
     mistake = _loop_mistake(student)
     if mistake:
         message, code = mistake
