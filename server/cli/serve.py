@@ -39,7 +39,7 @@ def is_loopback(host: str) -> bool:
               help="Seconds to wait for the database to answer and be migrated before giving up "
                    "(exit 1). Default: wait as long as it takes.")
 @click.option("--concurrency", type=click.IntRange(1), default=None,
-              help="With a broker: submissions graded at once. Default: one per core.")
+              help="Submissions graded at once. Default: one per core.")
 @click.option("--check", is_flag=True, help="Grade nothing: exit 0 when the worker of this name was "
                                              "heard from in the last minute, else 1 (a container healthcheck).")
 def worker_cmd(instance, name, once, wait_seconds, concurrency, check):
@@ -59,7 +59,8 @@ def worker_cmd(instance, name, once, wait_seconds, concurrency, check):
         from server.grading import broker_worker
         sys.exit(broker_worker.main(cfg.database_url(instance), instance, broker_url,
                                     name=name, wait=wait_seconds, concurrency=concurrency))
-    sys.exit(main(cfg.database_url(instance), instance, name=name, once=once, wait=wait_seconds))
+    sys.exit(main(cfg.database_url(instance), instance, name=name, once=once, wait=wait_seconds,
+                  concurrency=concurrency))
 
 
 @click.command("serve", help="Run the web server (gunicorn) and a grading worker.")

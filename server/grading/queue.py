@@ -39,6 +39,9 @@ class Claim:
     submission_id: int
     token: str
     attempt: int
+    priority: int = LIVE
+    code: str | None = None            # read with the claim (claim()), so grading needs no query
+    version_id: int | None = None
 
 
 def validate_code(code, limit_kb: int) -> str:
@@ -70,14 +73,17 @@ def enqueue(db: Session, user: User, exercise: Exercise, code, limit_kb: int) ->
     return sub
 
 
-def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS) -> Claim | None:
+def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS,
+          max_priority: int | None = None) -> Claim | None:
     """Atomically move the next queued submission to `running` for this worker, or None: the
-    oldest live one, else the oldest regrade."""
+    oldest live one, else the oldest regrade. max_priority=LIVE: live submissions only."""
     for _ in range(5):
         # PostgreSQL: rows another worker is claiming are skipped, not waited on (SQLite
         # renders no FOR UPDATE; its writers take turns on the database lock)
-        oldest = db.scalar(select(Submission.id).where(Submission.status == "queued")
-                           .order_by(Submission.priority, Submission.id).limit(1)
+        which = select(Submission.id).where(Submission.status == "queued")
+        if max_priority is not None:
+            which = which.where(Submission.priority <= max_priority)
+        oldest = db.scalar(which.order_by(Submission.priority, Submission.id).limit(1)
                            .with_for_update(skip_locked=True))
         if oldest is None:
             db.rollback()
@@ -90,10 +96,11 @@ def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS) -> Cla
             .values(status="running", worker=worker, claim_token=token, started_at=now,
                     lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=Submission.attempts + 1)
-            .returning(Submission.attempts)).first()
+            .returning(Submission.attempts, Submission.priority, Submission.code,
+                       Submission.version_id)).first()
         db.commit()
         if row is not None:
-            return Claim(oldest, token, row[0])
+            return Claim(oldest, token, *row)
     return None
 
 
@@ -112,13 +119,15 @@ def claim_id(db: Session, submission_id: int, worker: str,
     return None if row is None else Claim(submission_id, token, row[0])
 
 
-def extend_lease(db: Session, c: Claim, lease_seconds: float = LEASE_SECONDS) -> bool:
+def extend_lease(db: Session, c: Claim, lease_seconds: float = LEASE_SECONDS,
+                 commit: bool = True) -> bool:
     """Keep a claim alive while grading; False when it was taken away."""
     res = db.execute(update(Submission)
                      .where(Submission.id == c.submission_id, Submission.claim_token == c.token,
                             Submission.status == "running")
                      .values(lease_until=utcnow() + timedelta(seconds=lease_seconds)))
-    db.commit()
+    if commit:
+        db.commit()
     return res.rowcount == 1
 
 

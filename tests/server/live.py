@@ -25,8 +25,8 @@ def worker_env(instance: Path) -> dict:
 
 
 class LiveWorker:
-    def __init__(self, instance: Path, name: str):
-        self.instance, self.name = instance, name
+    def __init__(self, instance: Path, name: str, args: tuple[str, ...] = ()):
+        self.instance, self.name, self.args = instance, name, tuple(args)
         self.proc: subprocess.Popen | None = None
         self.log = instance / f"{name}.log"
 
@@ -34,7 +34,7 @@ class LiveWorker:
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "server.cli", "worker", "--instance", str(self.instance),
-                 "--name", self.name], cwd=ROOT, env=worker_env(self.instance),
+                 "--name", self.name, *self.args], cwd=ROOT, env=worker_env(self.instance),
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         return self
 
