@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from graders.checks.compare import key_magnitude
 from graders.checks.feedback import Mistake
 from graders.format.exercise import Exercise
 from graders.trace.store import TraceFormatError, load_trace
@@ -104,14 +105,20 @@ def _cached(config, key, compute):
 
 def preload(config) -> None:
     """Load what every job of this session shares (the exercise, the reference traces of all
-    its seeds) before a collected session starts forking per-job children."""
+    its seeds, the magnitude of each of their keys) before a collected session starts forking
+    per-job children."""
     job = _job(config)
     _exercise(config)
     for seed in job["seeds"]:
         try:
-            _reference(config, seed)
+            ref = _reference(config, seed)
         except TraceFormatError:
-            pass                      # each test that needs it reports the problem
+            continue                  # each test that needs it reports the problem
+        for key in ref.keys():        # what every job's comparisons scale by, worked out once
+            try:
+                key_magnitude(ref, key)
+            except Exception:         # (then worked out, or reported, in the job that asks)
+                pass
 
 
 def _exercise(config) -> Exercise:
