@@ -8,7 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
+import json
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -131,3 +134,35 @@ class LiveServer:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def post(url: str, token: str, code: str) -> int:
+    """POST code to one-training-step of the test course through the API; the new row's id."""
+    req = urllib.request.Request(url + "/api/v1/submissions", method="POST",
+                                 data=json.dumps({"course": "backprop", "exercise": "one-training-step",
+                                                  "code": code}).encode(),
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 202
+        return json.load(r)["id"]
+
+
+class Prober(threading.Thread):
+    """Asks the web's /healthz every 0.2 s and keeps every answer (or what went wrong instead)."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url, self.answers, self.failures = url, 0, []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=10) as r:
+                    json.load(r)
+                    self.answers += 1
+            except urllib.error.HTTPError as e:
+                self.failures.append(f"HTTP {e.code}: {e.read()[:200]!r}")
+            except OSError as e:
+                self.failures.append(repr(e))

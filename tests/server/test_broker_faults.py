@@ -5,11 +5,7 @@ stopped and started again during a burst; PostgreSQL is stopped for 10 s during 
 answers 503 meanwhile). Every submission accepted is graded once, with its score."""
 from __future__ import annotations
 
-import json
-import threading
 import time
-import urllib.error
-import urllib.request
 
 from sqlalchemy import func, select
 
@@ -20,42 +16,13 @@ from server.models import PastResult, Submission, TestResult
 from tests.conftest import GOOD_TRAIN_STEP
 from tests.server.broker_live import start_web, start_worker
 from tests.server.conftest import gen_token, gen_user, make_app, write_course
-from tests.server.live import free_port
+from tests.server.live import Prober, free_port, post
 from tests.server.pg import Cluster
 from tests.server.test_broker import BAD, pg_url, redis, submit, wait_done, web_instance  # noqa: F401
 
 FAST = {"TRACEGRADE_LEASE_SECONDS": "10", "TRACEGRADE_REDISPATCH_SECONDS": "5"}
 
 
-class Prober(threading.Thread):
-    """Asks the web's /healthz every 0.2 s and keeps what went wrong."""
-
-    def __init__(self, url: str):
-        super().__init__(daemon=True)
-        self.url, self.answers, self.failures = url, 0, []
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.2):
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=10) as r:
-                    json.load(r)
-                    self.answers += 1
-            except urllib.error.HTTPError as e:
-                self.failures.append(f"HTTP {e.code}: {e.read()[:200]!r}")
-            except OSError as e:
-                self.failures.append(repr(e))
-
-
-def post(url: str, token: str, code: str) -> int:
-    req = urllib.request.Request(url + "/api/v1/submissions", method="POST",
-                                 data=json.dumps({"course": "backprop", "exercise": "one-training-step",
-                                                  "code": code}).encode(),
-                                 headers={"Authorization": f"Bearer {token}",
-                                          "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        assert r.status == 202
-        return json.load(r)["id"]
 
 
 def graded_once(url: str, sent: dict[int, bool]) -> list[Submission]:

@@ -3,13 +3,9 @@ burst; the web keeps answering, serve starts the worker again, and every submiss
 once with the score its code deserves."""
 from __future__ import annotations
 
-import json
 import os
 import signal
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -18,7 +14,7 @@ from server.db import Database
 from server.models import Submission, TestResult
 from tests.conftest import GOOD_TRAIN_STEP
 from tests.server.conftest import gen_token, gen_user, write_course
-from tests.server.live import LiveServer
+from tests.server.live import LiveServer, Prober, post
 
 BAD = (Path(__file__).resolve().parents[1] / "exercises" / "corpus" / "one-training-step"
        / "bad_no_zero_grad.py").read_text()
@@ -42,35 +38,6 @@ def worker_pid(serve_pid: int) -> int | None:
     return None
 
 
-def post(url: str, token: str, code: str) -> int:
-    req = urllib.request.Request(url + "/api/v1/submissions", method="POST",
-                                 data=json.dumps({"course": "backprop", "exercise": "one-training-step",
-                                                  "code": code}).encode(),
-                                 headers={"Authorization": f"Bearer {token}",
-                                          "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        assert r.status == 202
-        return json.load(r)["id"]
-
-
-class Prober(threading.Thread):
-    """Asks /healthz every 0.2 s and keeps every answer (or the error instead of one)."""
-
-    def __init__(self, url: str):
-        super().__init__(daemon=True)
-        self.url, self.answers, self.failures = url, 0, []
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.2):
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=10) as r:
-                    json.load(r)
-                    self.answers += 1
-            except urllib.error.HTTPError as e:
-                self.failures.append(f"HTTP {e.code}")
-            except OSError as e:
-                self.failures.append(repr(e))
 
 
 def test_killed_worker_is_restarted_and_nothing_is_lost(tmp_path):
