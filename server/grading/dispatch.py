@@ -17,8 +17,31 @@ from server.models import Submission
 log = logging.getLogger("tracegrade.dispatch")
 KEY = "tracegrade.dispatch"
 QUIET_SECONDS = 10.0         # after a failed send, later commits do not try the broker for this long
-_down_until = 0.0
-_lock = threading.Lock()
+
+
+class Sender:
+    """Sends one app's queued rows to its broker; after a failed send it leaves the broker alone
+    for QUIET_SECONDS (each app and broker has its own quiet period, not the whole process)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.down_until = 0.0
+        self.lock = threading.Lock()
+
+    def __call__(self, session: Session) -> None:
+        pending = session.info.pop(KEY, None)
+        if not pending or time.monotonic() < self.down_until:
+            return
+        for obj in pending:
+            try:
+                broker.send(self.app, obj.id, obj.priority or 0)
+            except Exception as e:          # never fail a request whose row is committed
+                with self.lock:
+                    self.down_until = time.monotonic() + QUIET_SECONDS
+                log.warning("the broker did not take submission %s (%s: %s); it stays queued in "
+                            "the database and the sweep sends it when the broker is back",
+                            getattr(obj, "id", "?"), type(e).__name__, str(e)[:200])
+                return
 
 
 def init_app(app) -> None:
@@ -29,9 +52,8 @@ def init_app(app) -> None:
 
 
 def install(factory: sessionmaker, url: str) -> None:
-    app = broker.app_for(url)
     event.listen(factory, "before_flush", _mark)
-    event.listen(factory, "after_commit", lambda s: _send(s, app))
+    event.listen(factory, "after_commit", Sender(broker.app_for(url)))
     event.listen(factory, "after_rollback", lambda s: s.info.pop(KEY, None))
 
 
@@ -43,20 +65,3 @@ def _mark(session: Session, _ctx, _instances) -> None:
         if obj in session.new or attributes.get_history(obj, "status").has_changes():
             obj.dispatched_at = utcnow()
             session.info.setdefault(KEY, []).append(obj)
-
-
-def _send(session: Session, app) -> None:
-    global _down_until
-    pending = session.info.pop(KEY, None)
-    if not pending or time.monotonic() < _down_until:
-        return
-    for obj in pending:
-        try:
-            broker.send(app, obj.id, obj.priority or 0)
-        except Exception as e:          # never fail a request whose row is committed
-            with _lock:
-                _down_until = time.monotonic() + QUIET_SECONDS
-            log.warning("the broker did not take submission %s (%s: %s); it stays queued in the "
-                        "database and the sweep sends it when the broker is back",
-                        getattr(obj, "id", "?"), type(e).__name__, str(e)[:200])
-            return
