@@ -7,10 +7,11 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 
 from graders import Grader, GradingError
 from graders.pool.warm import cores
-from server.db import Database, wait_until_ready
+from server.db import Database, is_unavailable, wait_until_ready
 from server.grading import broker, grading_task, heartbeat, queue
 from server.grading.sweep import Upkeep
 from server.grading.worker import Worker, default_name, require_sandbox
@@ -42,7 +43,13 @@ def main(database_url: str, instance: Path, broker_url: str, name: str | None = 
                 log.warning("grading is NOT sandboxed (%s): only run code you trust",
                             getattr(grader.backend, "description", "") or type(grader.backend).__name__)
             worker.warm_up(grader)
-            _recover(database, worker.name)
+            try:
+                _recover(database, worker.name)
+            except DBAPIError as e:     # the database went away meanwhile: the sweep's expired
+                if not is_unavailable(e):   # leases bring the previous run's claims back
+                    raise
+                log.warning("could not take back a previous run's claims now (the database is "
+                            "not answering); their leases bring them back")
             grading_task.register(app, worker, grader)
             upkeep = Upkeep(database, app, worker.name)
             upkeep.start()

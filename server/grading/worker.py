@@ -196,8 +196,15 @@ class Worker:
                 grader.backend.wait_ready()
             except GradingError as e:                   # the pool replaces it on demand
                 log.warning("a grading process failed to start: %s", e)
-        with self.db.sessions() as s:
-            version = s.scalar(select(ExerciseVersion).order_by(ExerciseVersion.id.desc()).limit(1))
+        try:
+            with self.db.sessions() as s:
+                version = s.scalar(select(ExerciseVersion).order_by(ExerciseVersion.id.desc()).limit(1))
+        except DBAPIError as e:         # the database went away while the pool started: no
+            if not is_unavailable(e):   # warm-up grading then; the first submission warms it
+                raise
+            log.warning("warm-up skipped: the database is not answering (%s)",
+                        str(e.orig).strip().splitlines()[0][:200] if e.orig else e)
+            return
         if version is None:
             return
         exercise = self._exercise(version)
