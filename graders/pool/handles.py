@@ -28,6 +28,7 @@ class WarmProcess:
     """A warm process on the other end of a socket, running one job at a time."""
 
     kind = ""
+    log = None          # the file the process writes its stdout and stderr to (tail())
 
     def __init__(self, sock: socket.socket, pid: int):
         self.sock, self.pid, self.ready = sock, pid, False
@@ -45,7 +46,15 @@ class WarmProcess:
         return json.loads(data)
 
     def tail(self) -> str:
-        return ""
+        """The end of what the process wrote to its log file (self.log), for error messages."""
+        if self.log is None:
+            return ""
+        try:
+            self.log.seek(0)
+            text = self.log.read()[-3000:].decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return f":\n{text}" if text else ""
 
     def wait_ready(self) -> None:
         if self.ready:
@@ -122,14 +131,6 @@ class ZygoteProcess(WarmProcess):
         )
         theirs.close()
         super().__init__(ours, self.proc.pid)
-
-    def tail(self) -> str:
-        try:
-            self.log.seek(0)
-            text = self.log.read()[-3000:].decode("utf-8", "replace").strip()
-        except (OSError, ValueError):
-            return ""
-        return f":\n{text}" if text else ""
 
     def alive(self) -> bool:
         return self.proc.poll() is None

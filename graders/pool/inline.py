@@ -125,14 +125,6 @@ class ForkedZygote(WarmProcess):
         self._reaped = None
         super().__init__(ours, pid)
 
-    def tail(self) -> str:
-        try:
-            self.log.seek(0)
-            text = self.log.read()[-3000:].decode("utf-8", "replace").strip()
-        except (OSError, ValueError):
-            return ""
-        return f":\n{text}" if text else ""
-
     def alive(self) -> bool:
         if self._reaped is None:
             try:
