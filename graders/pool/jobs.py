@@ -162,16 +162,22 @@ def _prepare_keeper(mode: str, zygote: int, scratch: Path, likely: dict | None, 
 
 
 # ---- phase 1 -----------------------------------------------------------------------------
+def _take_job_stdio(fds: list[int], report_w: int, prepared) -> None:
+    """A keeper's first step once its job came: the job's stdio (keeping the prepared sandbox's
+    descriptors open); a sandbox that could not be prepared ends the keeper with its reason."""
+    failed = isinstance(prepared, spares.PrepareFailed)
+    take_stdio(fds, report_w, () if failed else (prepared.student.sock.fileno(),
+                                                 prepared.student.report_r, prepared.lifeline))
+    if failed:
+        print(prepared.text, file=sys.stderr)
+        flush_and_exit(71)
+
+
 def _run_untrusted(job: dict, fds: list[int], report_w: int, prepared) -> None:
     """The keeper once its job came: the job's files into the root, the job to the student
     process, wait, copy the results out, report the student process's status."""
     try:
-        failed = isinstance(prepared, spares.PrepareFailed)
-        take_stdio(fds, report_w, () if failed else (prepared.student.sock.fileno(),
-                                                     prepared.student.report_r, prepared.lifeline))
-        if failed:
-            print(prepared.text, file=sys.stderr)
-            flush_and_exit(71)
+        _take_job_stdio(fds, report_w, prepared)
         limits = Limits(**job["limits"])
         inner = {**job, "ready_fd": READY_FD}
         root = prepared.root
@@ -242,12 +248,7 @@ def _run_grader_keeper(job: dict, fds: list[int], report_w: int, prepared) -> No
     """The phase-2 keeper once its job came: the exercise copied in, the job's traces and
     submission bound in, the job to the grader process; wait, copy its results out, report."""
     try:
-        failed = isinstance(prepared, spares.PrepareFailed)
-        take_stdio(fds, report_w, () if failed else (prepared.student.sock.fileno(),
-                                                     prepared.student.report_r, prepared.lifeline))
-        if failed:
-            print(prepared.text, file=sys.stderr)
-            flush_and_exit(71)
+        _take_job_stdio(fds, report_w, prepared)
         root, grader = prepared.root, prepared.student
         grader_view.put_exercise(root, job["exercise_dir"])
         grader_view.bind_job(root, job["student_dir"], job["source_file"])
