@@ -9,12 +9,13 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 
-from graders import Grader, GradingError
+from graders import Grader
 from graders.pool.warm import cores
 from server.db import Database, is_unavailable, wait_until_ready
 from server.grading import broker, grading_task, heartbeat, queue
 from server.grading.sweep import Upkeep
-from server.grading.worker import Worker, default_name, require_sandbox
+from server.grading.worker import (Worker, default_name, start_logging_and_check_sandbox,
+                                   warn_if_unsandboxed)
 from server.models import Submission
 
 log = logging.getLogger("tracegrade.worker")
@@ -22,11 +23,7 @@ log = logging.getLogger("tracegrade.worker")
 
 def main(database_url: str, instance: Path, broker_url: str, name: str | None = None,
          wait: float | None = None, concurrency: int | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    try:
-        require_sandbox()
-    except GradingError as e:
-        log.error("%s", e)
+    if not start_logging_and_check_sandbox():
         return 1
     try:
         if not wait_until_ready(database_url, log.warning, timeout=wait):
@@ -39,9 +36,7 @@ def main(database_url: str, instance: Path, broker_url: str, name: str | None = 
     threads = concurrency or cores()
     try:
         with Grader() as grader:
-            if not grader.sandboxed:
-                log.warning("grading is NOT sandboxed (%s): only run code you trust",
-                            getattr(grader.backend, "description", "") or type(grader.backend).__name__)
+            warn_if_unsandboxed(grader)
             worker.warm_up(grader)
             try:
                 _recover(database, worker.name)

@@ -348,16 +348,30 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def main(database_url: str, instance: Path, name: str | None = None, once: bool = False,
-         wait: float | None = None, concurrency: int | None = None) -> int:
-    """Entry point of `tracegrade worker`: waits (with backoff; `wait` seconds at most, None for
-    ever) until the database answers and is migrated, then grades, `concurrency` at once
-    (default: one per core)."""
+def start_logging_and_check_sandbox() -> bool:
+    """The start of every worker process: its log lines, and the refusal to grade unsandboxed
+    on a server (False, said in the log)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         require_sandbox()
     except GradingError as e:
         log.error("%s", e)
+        return False
+    return True
+
+
+def warn_if_unsandboxed(grader: Grader) -> None:
+    if not grader.sandboxed:
+        log.warning("grading is NOT sandboxed (%s): only run code you trust",
+                    getattr(grader.backend, "description", "") or type(grader.backend).__name__)
+
+
+def main(database_url: str, instance: Path, name: str | None = None, once: bool = False,
+         wait: float | None = None, concurrency: int | None = None) -> int:
+    """Entry point of `tracegrade worker`: waits (with backoff; `wait` seconds at most, None for
+    ever) until the database answers and is migrated, then grades, `concurrency` at once
+    (default: one per core)."""
+    if not start_logging_and_check_sandbox():
         return 1
     install_signal_handlers()
     try:
@@ -370,9 +384,7 @@ def main(database_url: str, instance: Path, name: str | None = None, once: bool 
     worker = Worker(database, instance, name, slots=concurrency)
     try:
         with Grader(grading_backend(worker.slots)) as grader:
-            if not grader.sandboxed:
-                log.warning("grading is NOT sandboxed (%s): only run code you trust",
-                            getattr(grader.backend, "description", "") or type(grader.backend).__name__)
+            warn_if_unsandboxed(grader)
             worker.warm_up(grader)
             log.info("worker %s ready", worker.name)
             worker.run(grader, once=once)
