@@ -72,14 +72,8 @@ class Worker:
     def run(self, grader: Grader, once: bool = False, max_jobs: int | None = None) -> int:
         """Grade until stopped (or, with once, until the queue is empty; with max_jobs, after
         that many claims), up to `slots` at once. Returns the gradings that ended."""
-        with self.db.sessions() as s:
-            starts = heartbeat.record_start(s, self.name)
-            n = queue.recover_worker(s, self.name)
-        if starts > 1:
-            log.info("worker %s started again (start %d)", self.name, starts)
-        if n:
-            log.info("put %d submission(s) claimed by a previous run back in the queue", n)
         log.info("worker %s grades up to %d submission(s) at once", self.name, self.slots)
+        started = False
         slots = Slots(self.slots)
         self._failure = None
         self._stopping = False
@@ -94,6 +88,9 @@ class Worker:
                 admits = slots.admits()
                 c = None
                 try:
+                    if not started:             # in the loop: an outage now is waited out too
+                        self._record_start()
+                        started = True
                     self._beat(slots)
                     self._sweep()
                     if admits is not None:
@@ -185,6 +182,17 @@ class Worker:
         except DBAPIError as e:         # their leases bring them back
             log.warning("could not give back %d claim(s): %s", len(claims),
                         str(e.orig).strip().splitlines()[0][:200])
+
+    def _record_start(self) -> None:
+        """This run's start in the worker's heartbeat row; what a previous run of this worker had
+        claimed goes back to the queue."""
+        with self.db.sessions() as s:
+            starts = heartbeat.record_start(s, self.name)
+            n = queue.recover_worker(s, self.name)
+        if starts > 1:
+            log.info("worker %s started again (start %d)", self.name, starts)
+        if n:
+            log.info("put %d submission(s) claimed by a previous run back in the queue", n)
 
     def warm_up(self, grader: Grader) -> None:
         """Grade one exercise's starter (public code) once, so a warm pool has imported and run
