@@ -131,22 +131,70 @@ def first_divergence(student: Trace, reference: Trace, keys, rtol: float = RTOL,
 
 def _first_divergence(student: Trace, reference: Trace, keys: list, rtol: float,
                       atol: float) -> Divergence | None:
-    steps = sorted({s for k in keys for s in reference.steps(k)})
     scale = max([0.0, *(key_magnitude(reference, k) for k in keys)])   # = magnitude of them all
+    first = None        # (step, key's position, Divergence): the earliest step, then key order
+    for i, k in enumerate(keys):
+        d = _first_in_key(student, reference, k, rtol, atol, scale)
+        if d is not None and (first is None or (d[0], i) < first[:2]):
+            first = (d[0], i, d[1])
+    return None if first is None else first[2]
+
+
+def _first_in_key(student: Trace, reference: Trace, key: str, rtol: float, atol: float,
+                  scale: float) -> tuple[int, Divergence] | None:
+    """The first step where student's key differs from reference's: (step, Divergence). The
+    steps before a missing value or a changed shape are compared all at once when they share
+    their shape and dtypes (one batch of tensor operations instead of one per step), with the
+    same element-wise arithmetic as close(), so the verdict is the same."""
+    expected = reference.tensors.get(key, {})
+    got_by_step = student.tensors.get(key, {})
+    steps, pairs, stop = sorted(expected), [], None
     for s in steps:
-        for k in keys:
-            exp = reference.tensors.get(k, {}).get(s)
-            if exp is None:
-                continue
-            got = student.tensors.get(k, {}).get(s)
-            step = None if s == NO_STEP else s
-            if got is None:
-                return Divergence(k, step, None, exp, "missing")
-            if tuple(got.shape) != tuple(exp.shape):
-                return Divergence(k, step, got, exp, "shape")
-            if not close(got, exp, rtol, atol, scale):
-                return Divergence(k, step, got, exp, "value")
+        exp, got = expected[s], got_by_step.get(s)
+        step = None if s == NO_STEP else s
+        if got is None:
+            stop = (s, Divergence(key, step, None, exp, "missing"))
+            break
+        if tuple(got.shape) != tuple(exp.shape):
+            stop = (s, Divergence(key, step, got, exp, "shape"))
+            break
+        pairs.append((s, got, exp))
+    bad = _first_not_close(pairs, rtol, atol, scale)
+    if bad is not None:
+        s, got, exp = pairs[bad]
+        return s, Divergence(key, None if s == NO_STEP else s, got, exp, "value")
+    return stop
+
+
+def _first_not_close(pairs: list, rtol: float, atol: float, scale: float) -> int | None:
+    """The index of the first (step, yours, expected) that is not close() under scale."""
+    if len(pairs) > 1 and len({(g.shape, g.dtype, e.dtype) for _, g, e in pairs}) == 1:
+        failing = _not_close_rows(torch.stack([g.detach() for _, g, _ in pairs]),
+                                  torch.stack([e.detach() for _, _, e in pairs]),
+                                  noise_floor(pairs[0][1], pairs[0][2]), rtol, atol, scale)
+        rows = torch.nonzero(failing)
+        return int(rows[0, 0]) if rows.numel() else None
+    for i, (_, got, exp) in enumerate(pairs):
+        if not close(got, exp, rtol, atol, scale):
+            return i
     return None
+
+
+def _not_close_rows(yours: torch.Tensor, expected: torch.Tensor, floor: float, rtol: float,
+                    atol: float, scale: float) -> torch.Tensor:
+    """Row by row (dim 0: the steps), whether excess(yours[i], expected[i], scale=scale) > 1:
+    the same tests, in the same arithmetic, on every row at once."""
+    shape = (yours.shape[0], yours[0].numel())      # (a row may hold no value, or a scalar)
+    y, e = yours.to(torch.float64).reshape(shape), expected.to(torch.float64).reshape(shape)
+    finite = torch.isfinite(e)
+    # where expected is ±inf yours must equal it; where it is finite, yours must be finite too
+    # (so a NaN on either side fails here)
+    off_inf = torch.where(finite, ~torch.isfinite(y), y != e)
+    allowed = max(rtol, floor) * e.abs() + max(atol, floor) * float(scale)
+    diff = (y - e).abs()
+    zero = allowed == 0
+    over = torch.where(zero, diff > 0, diff / torch.where(zero, 1.0, allowed) > 1.0)
+    return (off_inf | (finite & over)).any(dim=1)
 
 
 def assert_close(student: Trace, reference: Trace, keys, what: str = "your result",

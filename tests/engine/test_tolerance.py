@@ -66,3 +66,69 @@ def test_drift_names_the_worst_quantity():
 def test_python_numbers_keep_float64_precision():
     assert not checks.close(1.0 + 1e-9, 1.0, rtol=1e-12, atol=1e-12)
     assert checks.close(1.0 + 1e-13, 1.0, rtol=1e-12, atol=1e-12)
+
+
+def _first_divergence_step_by_step(student, reference, keys, rtol, atol):
+    """The policy's definition: every step in order, then every key, one close() at a time."""
+    from graders.checks.compare import key_magnitude
+    steps = sorted({s for k in keys for s in reference.steps(k)})
+    scale = max([0.0, *(key_magnitude(reference, k) for k in keys)])
+    for s in steps:
+        for k in keys:
+            exp = reference.tensors.get(k, {}).get(s)
+            if exp is None:
+                continue
+            got = student.tensors.get(k, {}).get(s)
+            if got is None:
+                return (k, s, "missing")
+            if tuple(got.shape) != tuple(exp.shape):
+                return (k, s, "shape")
+            if not checks.close(got, exp, rtol, atol, scale):
+                return (k, s, "value")
+    return None
+
+
+def test_first_divergence_over_all_steps_at_once_agrees_with_one_step_at_a_time():
+    # the comparison batches a key's steps; the answer (key, step, reason) must be the one the
+    # step-by-step definition gives, on the edges of the policy: infinities, NaN, zero
+    # tolerance, values on the boundary, empty and scalar values, a missing step, a new shape
+    gen = torch.Generator().manual_seed(7)
+    specials = [float("inf"), float("-inf"), float("nan"), 0.0, 1e-30]
+    shapes = [(), (3,), (2, 2), (0,)]
+    checked = diverged = 0
+    for case in range(400):
+        shape = shapes[case % len(shapes)]
+        dtype = torch.float64 if case % 5 == 0 else torch.float32
+        ref, stu = Trace(strict=True), Trace()
+        keys = [f"k{i}" for i in range(1 + case % 3)]
+        for k in keys:
+            n = 1 + int(torch.randint(0, 6, (1,), generator=gen))
+            for s in range(n):
+                e = torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype)
+                if case % 11 == 0:              # all zero: M is 0, so only 0 matches 0
+                    e = torch.zeros(shape, dtype=dtype)
+                elif case % 7 == 0 and e.numel():
+                    e.reshape(-1)[0] = specials[s % len(specials)]
+                y = e.clone()
+                r = float(torch.rand((), generator=gen))
+                if r < 0.15 and y.numel():      # just inside or outside rtol + atol * M
+                    y.reshape(-1)[0] += (1e-5 if r < 0.07 else 4e-5) * (1 + e.abs().max().nan_to_num(0.0))
+                elif r < 0.2 and y.numel():
+                    y.reshape(-1)[-1] = specials[int(r * 100) % len(specials)]
+                elif r < 0.23:
+                    continue                    # never recorded
+                elif r < 0.25:
+                    y = torch.zeros((4,), dtype=dtype)
+                elif r < 0.3 and y.numel():     # a finite value where an infinity is expected
+                    y.reshape(-1)[0] = 1.0
+                ref.tensors.setdefault(k, {})[s] = e
+                stu.tensors.setdefault(k, {})[s] = y
+            ref.tensors.setdefault(k, {}).setdefault(0, torch.zeros(shape, dtype=dtype))
+        for rtol, atol in ((1e-5, 1e-5), (0.0, 0.0), (1e-3, 0.0)):
+            want = _first_divergence_step_by_step(stu, ref, keys, rtol, atol)
+            d = checks.first_divergence(stu, ref, keys, rtol, atol)
+            got = None if d is None else (d.key, -1 if d.step is None else d.step, d.reason)
+            assert got == want, (case, rtol, atol)
+            checked += 1
+            diverged += want is not None
+    assert diverged > checked // 4 and checked - diverged > checked // 10   # both kinds were tried
