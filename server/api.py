@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from server import present
+from server import present, schedule
 from server.grading import queue, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
@@ -74,14 +74,16 @@ def create_submission():
     course, _ = membership(api_user(), body["course"])
     ex = course_exercise(course, body["exercise"])
     limit_submissions(api_user())
+    deadline = schedule.deadline_for(db(), api_user().id, ex)     # read once: refusal and answer
     try:
-        sub = queue.enqueue(db(), api_user(), ex, body.get("code"), current_app.config["MAX_CODE_KB"])
+        sub = queue.enqueue(db(), api_user(), ex, body.get("code"), current_app.config["MAX_CODE_KB"],
+                            deadline)
     except queue.RejectedSubmission as e:
         db().rollback()
         abort(e.status, description=str(e))
     db().commit()
     wakeup.notify(current_app.config["INSTANCE"])
-    return jsonify(id=sub.id, status=sub.status, **present.lateness(sub),
+    return jsonify(id=sub.id, status=sub.status, **present.lateness(sub, deadline),
                    url=url_for("api.get_submission", sid=sub.id, _external=True)), 202
 
 

@@ -53,10 +53,11 @@ def diagnosis(sub: Submission, role: str) -> TestResult | None:
     return None
 
 
-def lateness(sub: Submission) -> dict:
+def lateness(sub: Submission, d: schedule.Deadline | None = None) -> dict:
     """Whether the submission came after its student's due date, the penalty that applies, and
-    the score that counts (the raw score minus the penalty; None until graded)."""
-    d = schedule.deadline_for(object_session(sub), sub.user_id, sub.exercise)
+    the score that counts (the raw score minus the penalty; None until graded). d: the student's
+    deadline, when the caller has read it already."""
+    d = d or schedule.deadline_for(object_session(sub), sub.user_id, sub.exercise)
     late = d.is_late(sub.created_at)
     counted = None
     if sub.status in ("graded", "error") and sub.score is not None:

@@ -65,9 +65,11 @@ def extensions(db: Session, exercise_ids) -> dict[tuple[int, int], datetime]:
     return {(u, e): d for u, e, d in rows}
 
 
-def closed_message(db: Session, user: User, ex: Exercise, now: datetime) -> str | None:
-    """Why a submission made now must be refused (late work closed), or None to accept it."""
-    d = deadline_for(db, user.id, ex)
+def closed_message(db: Session, user: User, ex: Exercise, now: datetime,
+                   d: Deadline | None = None) -> str | None:
+    """Why a submission made now must be refused (late work closed), or None to accept it.
+    d: the user's deadline for ex, when the caller has read it already."""
+    d = d or deadline_for(db, user.id, ex)
     if not d.is_closed(now):
         return None
     role = db.scalar(select(Enrollment.role).where(Enrollment.user_id == user.id,
