@@ -51,7 +51,9 @@ def load() -> float:
 # ---- one checkout (a child process whose imports come from that checkout) ---------------------
 
 def engine_rate(root: Path, subs, rows: int) -> float:
-    """Gradings/s of a warm Grader, one grading in flight per core, after one warm-up grading."""
+    """Gradings/s of a warm Grader, one grading in flight per core, after one warm-up grading.
+    The pool has the worker's shape (a zygote of each kind per core and one more, all started:
+    server.grading.worker.grading_backend), so that the engine is measured at its best."""
     from graders import Exercise, Grader
     from graders.pool import cores
     exercises = {slug: Exercise.load(root / "exercises" / slug) for slug, _ in subs}
@@ -59,7 +61,7 @@ def engine_rate(root: Path, subs, rows: int) -> float:
     lock = threading.Lock()
 
     from graders.pool import WarmPool
-    with Grader(WarmPool(start=cores())) as g:          # every zygote started and warm first
+    with Grader(WarmPool(size=cores() + 1, start=cores() + 1)) as g:     # all started, warm
         g.backend.wait_ready()
         first = exercises[subs[-1][0]]
         g.grade(first, first.starter.read_bytes())         # what the worker's warm-up does
