@@ -118,15 +118,10 @@ def first_divergence(student: Trace, reference: Trace, keys, rtol: float = RTOL,
     the largest |reference value| over all the keys and steps compared. (Once per pair of
     traces, keys and tolerances: graders ask again; the traces must not change.)"""
     keys = [keys] if isinstance(keys, str) else list(keys)
-    memo = getattr(student, "memo", None)
-    memo_key = ("first_divergence", id(reference), tuple(keys), rtol, atol)
-    hit = memo.get(memo_key) if isinstance(memo, dict) else None
-    if hit is not None and hit[0] is reference:     # (the reference kept: its id stays its own)
-        return hit[1]
-    d = _first_divergence(student, reference, keys, rtol, atol)
-    if isinstance(memo, dict):
-        memo[memo_key] = (reference, d)
-    return d
+    if not isinstance(student, Trace):
+        return _first_divergence(student, reference, keys, rtol, atol)
+    return student.remember_against(reference, ("first_divergence", tuple(keys), rtol, atol),
+                                    lambda: _first_divergence(student, reference, keys, rtol, atol))
 
 
 def _first_divergence(student: Trace, reference: Trace, keys: list, rtol: float,

@@ -116,7 +116,14 @@ def misplaced_activation(student: Trace, reference: Trace, rtol: float,
 
 def diagnose_forward(student: Trace, reference: Trace, rtol: float = 1e-5,
                      atol: float = 1e-6) -> tuple[str, str] | None:
-    """The first recognisable forward-pass mistake as (code, message), or None."""
+    """The first recognisable forward-pass mistake as (code, message), or None (worked out once
+    per pair of traces and tolerances: every grader of the exercise asks)."""
+    return student.remember_against(reference, ("diagnose_forward", rtol, atol),
+                                    lambda: _diagnose_forward(student, reference, rtol, atol))
+
+
+def _diagnose_forward(student: Trace, reference: Trace, rtol: float,
+                      atol: float) -> tuple[str, str] | None:
     info = student.info
     if "not_module" in info:
         return "not_a_module", message("not_a_module")

@@ -103,6 +103,18 @@ class Trace:
             self.memo[key] = compute()
         return self.memo[key]
 
+    def remember_against(self, other, key, compute):
+        """compute() once per trace, other trace and key: for checks that compare this trace
+        with another (the reference). The other trace is held with the answer, so a new trace
+        that reuses a freed one's id is not taken for it."""
+        memo_key = (key, id(other))
+        hit = self.memo.get(memo_key)
+        if hit is not None and hit[0] is other:
+            return hit[1]
+        value = compute()
+        self.memo[memo_key] = (other, value)
+        return value
+
     def prefixed(self, prefix: str) -> list[str]:
         """Keys that start with prefix (e.g. 'grad/' for all parameter gradients)."""
         return [k for k in self.keys() if k.startswith(prefix)]

@@ -87,3 +87,22 @@ def test_a_big_tensor_divergence_names_the_element():
     with pytest.raises(checks.Mistake, match=r"element \[7\] is -0\.2532, expected -0\.2632"):
         checks.assert_close(Trace(tensors={"p": {0: yours}}), Trace(tensors={"p": {0: ref}}), "p",
                             what="p")
+
+
+def test_forward_diagnosis_is_worked_out_once_per_pair_of_traces(monkeypatch):
+    # every grader of forward-pass asks diagnose_forward; the answer comes from one pass over
+    # the traces, and a different reference (or tolerance) gets its own
+    from graders.checks import forward
+    calls = []
+    real = forward._diagnose_forward
+    monkeypatch.setattr(forward, "_diagnose_forward",
+                        lambda *a: calls.append(a[1:]) or real(*a))
+    student, ref = tr(loss=[1.0]), tr(loss=[1.0])
+    student.info["not_module"] = True
+    first = forward.diagnose_forward(student, ref)
+    assert first[0] == "not_a_module"
+    assert forward.diagnose_forward(student, ref) == first and len(calls) == 1
+    other = tr(loss=[2.0])
+    assert forward.diagnose_forward(student, other) == first and len(calls) == 2
+    forward.diagnose_forward(student, ref, rtol=1e-3)
+    assert len(calls) == 3

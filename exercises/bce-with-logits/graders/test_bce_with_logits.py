@@ -51,7 +51,13 @@ def double_sigmoid_message(out, logits, loss, expected_loss) -> str:
 
 
 def first_loss_input_problem(student, tol):
-    """(step, kind) of the first training step whose loss input is not the raw logits."""
+    """(step, kind) of the first training step whose loss input is not the raw logits (worked
+    out once per trace: two tests ask)."""
+    return student.remember(("first_loss_input_problem", tuple(sorted(tol.items()))),
+                            lambda: _first_loss_input_problem(student, tol))
+
+
+def _first_loss_input_problem(student, tol):
     target = student.get("target")
     for k in student.steps("model_out"):
         kind = loss_input_kind(student.get("model_out", k), student.get("linear_out", k),
