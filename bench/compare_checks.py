@@ -57,8 +57,6 @@ def run(mod, rounds):
     return (time.process_time() - t) / rounds
 
 
-
-
 def answers(mod) -> list:
     out = []
     for _, ref, stu, bad, keys in cases:

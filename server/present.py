@@ -57,7 +57,8 @@ def lateness(sub: Submission, d: schedule.Deadline | None = None) -> dict:
     """Whether the submission came after its student's due date, the penalty that applies, and
     the score that counts (the raw score minus the penalty; None until graded). d: the student's
     deadline, when the caller has read it already."""
-    d = d or schedule.deadline_for(object_session(sub), sub.user_id, sub.exercise)
+    if d is None:
+        d = schedule.deadline_for(object_session(sub), sub.user_id, sub.exercise)
     late = d.is_late(sub.created_at)
     counted = None
     if sub.status in ("graded", "error") and sub.score is not None:

@@ -69,7 +69,8 @@ def closed_message(db: Session, user: User, ex: Exercise, now: datetime,
                    d: Deadline | None = None) -> str | None:
     """Why a submission made now must be refused (late work closed), or None to accept it.
     d: the user's deadline for ex, when the caller has read it already."""
-    d = d or deadline_for(db, user.id, ex)
+    if d is None:
+        d = deadline_for(db, user.id, ex)
     if not d.is_closed(now):
         return None
     role = db.scalar(select(Enrollment.role).where(Enrollment.user_id == user.id,

@@ -117,7 +117,7 @@ def preload(config) -> None:
         for key in ref.keys():        # what every job's comparisons scale by, worked out once
             try:
                 key_magnitude(ref, key)
-            except Exception:         # (then worked out, or reported, in the job that asks)
+            except (RuntimeError, TypeError):   # (then reported in the job that asks)
                 pass
 
 

@@ -4,7 +4,6 @@ row (its id) after the commit; a send that fails is logged and left to the sweep
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from sqlalchemy import event
@@ -26,7 +25,6 @@ class Sender:
     def __init__(self, app):
         self.app = app
         self.down_until = 0.0
-        self.lock = threading.Lock()
 
     def __call__(self, session: Session) -> None:
         pending = session.info.pop(KEY, None)
@@ -36,8 +34,7 @@ class Sender:
             try:
                 broker.send(self.app, obj.id, obj.priority or 0)
             except Exception as e:          # never fail a request whose row is committed
-                with self.lock:
-                    self.down_until = time.monotonic() + QUIET_SECONDS
+                self.down_until = time.monotonic() + QUIET_SECONDS
                 log.warning("the broker did not take submission %s (%s: %s); it stays queued in "
                             "the database and the sweep sends it when the broker is back",
                             getattr(obj, "id", "?"), type(e).__name__, str(e)[:200])

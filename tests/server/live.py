@@ -3,12 +3,12 @@ port, each started in its own process group and stopped (or killed) by the test.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import json
 import threading
 import time
 import urllib.error

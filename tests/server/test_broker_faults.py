@@ -23,8 +23,6 @@ from tests.server.test_broker import BAD, pg_url, redis, submit, wait_done, web_
 FAST = {"TRACEGRADE_LEASE_SECONDS": "10", "TRACEGRADE_REDISPATCH_SECONDS": "5"}
 
 
-
-
 def graded_once(url: str, sent: dict[int, bool]) -> list[Submission]:
     """Every row graded, one set of test results each, the score its code deserves."""
     db = Database(url)

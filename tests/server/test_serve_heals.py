@@ -38,8 +38,6 @@ def worker_pid(serve_pid: int) -> int | None:
     return None
 
 
-
-
 def test_killed_worker_is_restarted_and_nothing_is_lost(tmp_path):
     instance = tmp_path / "site" / "instance"
     with LiveServer(instance, write_course(tmp_path / "course")) as live:
