@@ -11,6 +11,8 @@ latency: one grading at a time, back to back. Scores: what every warm grading de
 verdict, each test's status, diagnosis and message) against the cold path (a fresh interpreter
 per grading, a sample of --cold-sample), and against the baseline's when there is one. --baseline REV measures REV's engine (a git worktree in /tmp) in a
 process of its own, alternating rounds with this checkout, and prints each figure side by side.
+--floor runs bench/floor.py after each round: the CPU of phase 1 alone (the exercise's own work),
+printed against the CPU a grading may cost for twice the baseline's gradings/s.
 """
 from __future__ import annotations
 
@@ -236,11 +238,13 @@ def measure(args) -> dict:
         workers[name] = w
     thr = {n: [] for n in workers}
     lat = {n: [] for n in workers}
-    scores = {}
+    scores, floors = {}, []
     for r in range(args.rounds):
         order = list(workers) if r % 2 == 0 else list(reversed(workers))
         for name in order:
             thr[name].append(workers[name].ask("throughput"))
+        if args.floor:
+            floors.append(floor_round(exercises, corpus))
         for name in reversed(order):
             got = workers[name].ask("latency")
             lat[name] += got["times"]
@@ -271,6 +275,10 @@ def measure(args) -> dict:
             "warm_p95_ms": round(1000 * pct(lat[name], 0.95), 1),
             "per_exercise": per,
         }
+    if floors:
+        res["floor"] = {k: round(statistics.median(f[k] for f in floors), 1)
+                        for k in ("first_ms", "second_ms", "second_p50_ms")}
+        res["floor"]["runs"] = [f["second_ms"] for f in floors]
     res["same_scores_as_cold"] = all(scores["this"][label] == cold_scores[label] for label in cold_scores)
     res["cold_sample"] = len(cold_scores)
     res["cold_p50_ms"] = round(1000 * pct(cold_times, 0.5), 1) if cold_times else None
@@ -283,6 +291,15 @@ def measure(args) -> dict:
         res["throughput_ratio"] = round(f["this"]["throughput_per_s"] / f["baseline"]["throughput_per_s"], 2)
         res["p50_ratio"] = round(f["this"]["warm_p50_ms"] / f["baseline"]["warm_p50_ms"], 2)
     return res
+
+
+def floor_round(exercises: Path, corpus: Path) -> dict:
+    """One run of bench/floor.py (phase 1 alone, without sandbox, pool or pytest), here
+    between the throughput rounds so that it meets the same machine."""
+    out = subprocess.run([sys.executable, str(HERE / "bench" / "floor.py"), "--json",
+                          "--exercises", str(exercises), "--corpus", str(corpus)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
 
 
 def table(r: dict) -> str:
@@ -306,6 +323,14 @@ def table(r: dict) -> str:
     lines.append(f"cold sample: {r['cold_sample']} gradings, p50 {r['cold_p50_ms']} ms; "
                  f"same scores as cold: {r['same_scores_as_cold']}"
                  + (f"; same scores as baseline: {r['same_scores_as_baseline']}" if "baseline" in f else ""))
+    if "floor" in r:
+        fl = r["floor"]
+        lines.append(f"phase 1 alone (bench/floor.py, between the rounds {fl['runs']}): warm {fl['second_ms']} ms "
+                     f"a grading, first run {fl['first_ms']} ms, warm median {fl['second_p50_ms']} ms")
+        if "baseline" in f:
+            budget = f["baseline"]["cpu_ms_per_grading"] / 2
+            lines.append(f"  twice the baseline's gradings/s leaves {budget:.1f} ms of CPU a grading; "
+                         f"phase 1 alone, warm, is {fl['second_ms'] / budget:.0%} of it")
     p50_ok = f["this"]["warm_p50_ms"] <= TARGETS["warm_p50_ms"]
     target = f"targets: warm p50 <= {TARGETS['warm_p50_ms']:g} ms {'met' if p50_ok else 'MISSED'}"
     if "baseline" in f:
@@ -324,6 +349,8 @@ def main(argv=None) -> int:
     ap.add_argument("--exercises", default=str(HERE / "exercises"))
     ap.add_argument("--corpus", default=str(HERE / "tests" / "exercises" / "corpus"))
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--floor", action="store_true",
+                    help="also run bench/floor.py after each round: phase 1's own CPU, the least a grading costs")
     ap.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--cold-one", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
