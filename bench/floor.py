@@ -66,8 +66,8 @@ def _in_child(exercise, source: str, tmp: Path, w: int) -> None:
     os.write(w, json.dumps({"cpu": cpu, "verdict": verdict}).encode())
 
 
-def phase1_cpu(exercise, source: str) -> dict | None:
-    """CPU ms of phase 1, first and second run, in a fork; None when it ran out of time."""
+def phase1_cpu(exercise, source: str) -> dict:
+    """{"cpu": [first, second run's CPU ms], "verdict": ...} of phase 1 in a fork, or {"error": why}."""
     tmp = Path(tempfile.mkdtemp(prefix="tracegrade-floor-"))
     r, w = os.pipe()
     pid = os.fork()
@@ -76,7 +76,8 @@ def phase1_cpu(exercise, source: str) -> dict | None:
         try:
             os.close(r)
             _in_child(exercise, source, tmp, w)
-        except BaseException:
+        except BaseException as e:
+            os.write(w, json.dumps({"error": f"{type(e).__name__}: {e}"[:300]}).encode())
             code = 1
         os._exit(code)
     os.close(w)
@@ -87,7 +88,9 @@ def phase1_cpu(exercise, source: str) -> dict | None:
     os.close(r)
     os.waitpid(pid, 0)
     shutil.rmtree(tmp, ignore_errors=True)
-    return json.loads(data) if data else None
+    if not data:
+        return {"error": "no answer (it ran out of time or was killed)"}
+    return json.loads(data)
 
 
 def measure(exercises: Path, corpus: Path) -> dict:
@@ -101,32 +104,34 @@ def measure(exercises: Path, corpus: Path) -> dict:
     gc.freeze()
     collapse_heap()
     per: dict[str, dict] = {}
+    loaded: dict[str, Exercise] = {}
     for folder, label, source in submissions(exercises, corpus):
-        ex = Exercise.load(folder)
+        ex = loaded.setdefault(folder, Exercise.load(folder))
         got = phase1_cpu(ex, source)
         slot = per.setdefault(ex.slug, {"n": 0, "first": [], "second": [], "failed": []})
         slot["n"] += 1
-        if got is None:
-            slot["failed"].append(label)
+        if "error" in got:
+            slot["failed"].append(f"{label} ({got['error']})")
         else:
             slot["first"].append(got["cpu"][0])
             slot["second"].append(got["cpu"][1])
     first = [v for s in per.values() for v in s["first"]]
     second = [v for s in per.values() for v in s["second"]]
-    return {"submissions": sum(s["n"] for s in per.values()),
+    return {"submissions": sum(s["n"] for s in per.values()), "measured": len(first),
             "first_ms": round(statistics.fmean(first), 1), "second_ms": round(statistics.fmean(second), 1),
             "first_p50_ms": round(statistics.median(first), 1), "second_p50_ms": round(statistics.median(second), 1),
             "per_exercise": {slug: {"n": s["n"], "first_ms": round(statistics.fmean(s["first"]), 1),
                                     "second_ms": round(statistics.fmean(s["second"]), 1),
-                                    "ran_out_of_time": s["failed"]}
+                                    "not_measured": s["failed"]}
                              for slug, s in per.items() if s["first"]}}
 
 
 def table(r: dict, budget_of: float | None) -> str:
-    lines = [f"phase 1 alone, CPU ms a submission ({r['submissions']} submissions; mean of each exercise's files)",
+    lines = [f"phase 1 alone, CPU ms a submission ({r['measured']} of {r['submissions']} submissions measured; "
+             f"mean of each exercise's files)",
              f"  {'exercise':26}{'first run':>12}{'warm run':>12}"]
     for slug, s in sorted(r["per_exercise"].items(), key=lambda kv: -kv[1]["second_ms"]):
-        late = f"   ran out of time: {', '.join(s['ran_out_of_time'])}" if s["ran_out_of_time"] else ""
+        late = f"   not measured: {'; '.join(s['not_measured'])}" if s["not_measured"] else ""
         lines.append(f"  {slug:26}{s['first_ms']:>12}{s['second_ms']:>12}{late}")
     lines.append(f"  {'the course':26}{r['first_ms']:>12}{r['second_ms']:>12}")
     lines.append(f"  {'the course, median':26}{r['first_p50_ms']:>12}{r['second_p50_ms']:>12}")
