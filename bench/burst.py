@@ -8,6 +8,9 @@ measured in the same run. Prints both rates and their ratio (target: 0.95 or mor
 
 The mix is the bundled course: every exercise's solution and starter (20 submissions), cycled.
 Each checkout is measured in a process of its own that imports its own `server` and `graders`.
+Both sides also report their CPU a submission by role, read from /proc (the pool, the grading
+worker, gunicorn, the posting client): what the server spends beyond the engine, and a CPU ratio
+that the machine's drift from one minute to the next moves less than the rates.
 """
 from __future__ import annotations
 
@@ -48,10 +51,54 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def cpu_by_role(top: int) -> dict[str, float]:
+    """CPU seconds so far of the process tree under top, by role: "pool" (zygotes, sessions,
+    keepers and the job processes they reaped: comm tg-*), "web" (gunicorn), "worker" (the
+    grading worker's own process), "rest" (top itself and anything else). Each process counts
+    with the children it reaped (utime, stime, cutime, cstime), so none is counted twice."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu, kids, names = {}, {}, {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                text = f.read().decode("ascii", "replace")
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                argv = f.read().decode("utf-8", "replace").split("\0")
+        except OSError:
+            continue
+        comm, fields = text[text.find("(") + 1:text.rfind(")")], text[text.rfind(")") + 2:].split()
+        pid = int(name)
+        cpu[pid] = sum(int(v) for v in fields[11:15]) / tick
+        kids.setdefault(int(fields[1]), []).append(pid)
+        names[pid] = (comm, argv)
+    out = {"pool": 0.0, "web": 0.0, "worker": 0.0, "rest": 0.0}
+    todo = [(top, "rest")]
+    while todo:
+        pid, role = todo.pop()
+        comm, argv = names.get(pid, ("", []))
+        if comm.startswith("tg-"):
+            role = "pool"
+        elif any("gunicorn" in a for a in argv[:3]):
+            role = "web"
+        elif role == "rest" and "server.cli" in argv and "worker" in argv:
+            role = "worker"
+        out[role] += cpu.get(pid, 0.0)
+        todo += [(k, role) for k in kids.get(pid, [])]
+    return out
+
+
+def delta(after: dict[str, float], before: dict[str, float], per: int) -> dict[str, float]:
+    """CPU ms per submission of each role between two cpu_by_role readings."""
+    return {k: round(1000 * (after[k] - before.get(k, 0.0)) / per, 1) for k in after}
+
+
 # ---- one checkout (a child process whose imports come from that checkout) ---------------------
 
-def engine_rate(root: Path, subs, rows: int) -> float:
-    """Gradings/s of a warm Grader, one grading in flight per core, after one warm-up grading.
+def engine_rate(root: Path, subs, rows: int) -> tuple[float, dict]:
+    """Gradings/s of a warm Grader, one grading in flight per core, after one warm-up grading,
+    and the CPU ms a grading by role (the Grader's process is "rest").
     The pool has the worker's shape (a zygote of each kind per core and one more, all started:
     server.grading.worker.grading_backend), so that the engine is measured at its best."""
     from graders import Exercise, Grader
@@ -74,12 +121,14 @@ def engine_rate(root: Path, subs, rows: int) -> float:
                     slug, code = jobs.pop()
                 g.grade(exercises[slug], code)
         threads = [threading.Thread(target=work) for _ in range(cores())]
-        t0 = time.monotonic()
+        c0, t0 = cpu_by_role(os.getpid()), time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        return rows / (time.monotonic() - t0)
+        rate = rows / (time.monotonic() - t0)
+        time.sleep(0.2)                 # the last job processes reaped
+        return rate, delta(cpu_by_role(os.getpid()), c0, rows)
 
 
 def free_port() -> int:
@@ -185,7 +234,7 @@ def drain_rate(root: Path, course: str, subs, rows: int) -> dict:
                 except (OSError, RuntimeError) as e:
                     errors.append(f"{exercise}: {e}")
         threads = [threading.Thread(target=poster) for _ in range(POSTERS)]
-        t0 = time.monotonic()
+        me0, c0, t0 = os.times(), cpu_by_role(proc.pid), time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
@@ -202,10 +251,14 @@ def drain_rate(root: Path, course: str, subs, rows: int) -> dict:
                 raise RuntimeError(f"{left} submission(s) still not graded after 30 minutes")
             time.sleep(0.2)                 # a query costs CPU that the gradings compete for
         elapsed = time.monotonic() - t0
+        time.sleep(0.2)
+        cpu = delta(cpu_by_role(proc.pid), c0, rows)
+        me = os.times()
+        cpu["client"] = round(1000 * (me.user + me.system - me0.user - me0.system) / rows, 1)
         with db.sessions() as s:
             status = dict(s.execute(select(Submission.status, func.count()).group_by(Submission.status)).all())
         return {"drain": rows / elapsed, "seconds": elapsed, "posting_seconds": posted,
-                "statuses": status}
+                "statuses": status, "drain_cpu_ms": cpu}
     finally:
         db.dispose()
         stop_server(proc)
@@ -219,11 +272,13 @@ def one_side(root: Path, rows: int) -> dict:
     os.chdir(root)
     course, subs = mix(root)
     before = load()
-    engine1 = engine_rate(root, subs, rows)
+    engine1, cpu1 = engine_rate(root, subs, rows)
     drained = drain_rate(root, course, subs, rows)
-    engine2 = engine_rate(root, subs, rows)
+    engine2, cpu2 = engine_rate(root, subs, rows)
     engine = (engine1 + engine2) / 2
-    return {"root": str(root), "engines": [engine1, engine2], "engine": engine, **drained,
+    engine_cpu = {k: round((cpu1[k] + cpu2[k]) / 2, 1) for k in cpu1}
+    return {"root": str(root), "engines": [engine1, engine2], "engine": engine,
+            "engine_cpu_ms": engine_cpu, **drained,
             "ratio": drained["drain"] / engine, "load_before": before, "load_after": load(),
             "mix": f"course {course}: {len(subs) // 2} exercises, solution and starter each "
                    f"({len(subs)} submissions), cycled to {rows}"}
@@ -285,6 +340,15 @@ def main(argv=None) -> int:
               f"({r['engines'][0]:.2f}/{r['engines'][1]:.2f}; {r['seconds']:.1f}; "
               f"{r['posting_seconds']:.1f}; {r['load_before']:.1f}/{r['load_after']:.1f}) "
               f"{r['statuses']}")
+    print("CPU ms a submission (the engine's Grader process is its 'rest'; the client is this benchmark posting);")
+    print("CPU ratio: the engine's CPU a grading over the server's a submission (client left out: a real one is remote)")
+    for name, r in sides:
+        e, d = r.get("engine_cpu_ms"), r.get("drain_cpu_ms")
+        if e and d:
+            engine, server = e["pool"] + e["rest"], sum(v for k, v in d.items() if k != "client")
+            print(f"  {name:<20} engine: pool {e['pool']}, Grader {e['rest']} = {engine:.1f}; "
+                  f"drain: pool {d['pool']}, worker {d['worker']}, web {d['web']}, rest {d['rest']} "
+                  f"= {server:.1f} (client {d['client']}); CPU ratio {engine / server:.2f}")
     return 0 if sides[-1][1]["ratio"] >= TARGET else 1
 
 
