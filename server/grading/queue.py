@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from graders.grading.grader import decode_source
@@ -191,11 +191,13 @@ def store_result(db: Session, c: Claim, result, output_cap: int) -> bool:
     if res.rowcount != 1:
         db.rollback()
         return False
-    for i, t in enumerate(result.tests):
-        db.add(TestResult(submission_id=c.submission_id, position=i, name=t.name[:500],
-                          score=float(t.score), max_score=float(t.max_score), status=t.status,
-                          message=cap(t.message, output_cap), diagnosis=t.diagnosis,
-                          visibility=t.visibility))
+    if result.tests:        # one multi-row insert (the ORM's unit of work costs ~2 ms more here)
+        db.execute(insert(TestResult), [
+            {"submission_id": c.submission_id, "position": i, "name": t.name[:500],
+             "score": float(t.score), "max_score": float(t.max_score), "status": t.status,
+             "message": cap(t.message, output_cap), "diagnosis": t.diagnosis,
+             "visibility": t.visibility}
+            for i, t in enumerate(result.tests)])
     db.commit()
     return True
 
