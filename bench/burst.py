@@ -29,6 +29,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from proctree import children, processes
+
 HERE = Path(__file__).resolve()
 ROOT = HERE.parent.parent
 TARGET = 0.95
@@ -56,35 +58,21 @@ def cpu_by_role(top: int) -> dict[str, float]:
     keepers and the job processes they reaped: comm tg-*), "web" (gunicorn), "worker" (the
     grading worker's own process), "rest" (top itself and anything else). Each process counts
     with the children it reaped (utime, stime, cutime, cstime), so none is counted twice."""
-    tick = os.sysconf("SC_CLK_TCK")
-    cpu, kids, names = {}, {}, {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                text = f.read().decode("ascii", "replace")
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                argv = f.read().decode("utf-8", "replace").split("\0")
-        except OSError:
-            continue
-        comm, fields = text[text.find("(") + 1:text.rfind(")")], text[text.rfind(")") + 2:].split()
-        pid = int(name)
-        cpu[pid] = sum(int(v) for v in fields[11:15]) / tick
-        kids.setdefault(int(fields[1]), []).append(pid)
-        names[pid] = (comm, argv)
+    procs = processes(with_argv=True)
+    kids = children(procs)
     out = {"pool": 0.0, "web": 0.0, "worker": 0.0, "rest": 0.0}
     todo = [(top, "rest")]
     while todo:
         pid, role = todo.pop()
-        comm, argv = names.get(pid, ("", []))
+        p = procs.get(pid)
+        comm, argv = (p.comm, p.argv) if p else ("", [])
         if comm.startswith("tg-"):
             role = "pool"
         elif any("gunicorn" in a for a in argv[:3]):
             role = "web"
         elif role == "rest" and "server.cli" in argv and "worker" in argv:
             role = "worker"
-        out[role] += cpu.get(pid, 0.0)
+        out[role] += p.cpu if p else 0.0
         todo += [(k, role) for k in kids.get(pid, [])]
     return out
 

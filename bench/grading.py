@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from proctree import tree_cpu
+
 HERE = Path(__file__).resolve().parent.parent
 TARGETS = {"throughput_ratio": 2.0, "warm_p50_ms": 30.0}
 IN_FLIGHT = 2
@@ -50,32 +52,6 @@ def submissions(exercises_dir: Path, corpus_dir: Path | None = None) -> list[tup
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
-
-
-# ---- CPU of a process tree ---------------------------------------------------------------------
-def tree_cpu(top: int) -> float:
-    """CPU seconds of process top and all its descendants, the children they reaped included
-    (utime + stime + cutime + cstime of each live process in the tree)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    stats, children = {}, {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                text = f.read().decode("ascii", "replace")
-        except OSError:
-            continue
-        fields = text[text.rfind(")") + 2:].split()
-        pid, ppid = int(name), int(fields[1])
-        stats[pid] = sum(int(v) for v in fields[11:15])
-        children.setdefault(ppid, []).append(pid)
-    total, todo = 0, [top]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, 0)
-        todo += children.get(pid, [])
-    return total / tick
 
 
 # ---- the worker: one checkout's warm pool, in a process of its own ------------------------------
