@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -32,7 +33,8 @@ def authenticate() -> None:
         raise Unauthorized("Send your API token as 'Authorization: Bearer <token>' "
                            "(create one with `tracegrade tokens create EMAIL`).",
                            www_authenticate=WWWAuthenticate("Bearer"))
-    row = db().scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token.strip())))
+    row = db().scalar(select(ApiToken).options(joinedload(ApiToken.user))    # one query, not two
+                      .where(ApiToken.token_hash == token_hash(token.strip())))
     if row is None:
         raise Unauthorized("This API token is not valid. Create a new one with "
                            "`tracegrade tokens create EMAIL`.",
