@@ -36,26 +36,15 @@ sys.path.insert(0, str(HERE))
 P50_TARGET_MS = TARGETS["warm_p50_ms"]
 
 
-def _job(exercise, source: str, tmp: Path) -> dict:
-    work, out = tmp / "work", tmp / "out"
-    work.mkdir(parents=True)
-    out.mkdir()
-    (work / exercise.submission).write_text(source, encoding="utf-8")
-    return {"phase": 1, "tmp_dir": str(tmp), "work_dir": str(work), "out_dir": str(out),
-            "exercise_dir": str(exercise.path), "scenario": str(exercise.scenario),
-            "data_dir": str(exercise.data_dir), "submission": exercise.submission,
-            "seeds": list(exercise.seeds), "requires": list(exercise.requires),
-            "limits": exercise.limits.to_dict(), "meta": {}, "public_files": []}
-
-
 def _in_child(exercise, source: str, tmp: Path, w: int) -> None:
     from graders.grading import phase1
+    from graders.grading.grader import phase1_job
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
     os.dup2(null, 2)
     cpu, verdict = [], None
     for run in ("first", "second"):
-        job = _job(exercise, source, tmp / run)
+        job = phase1_job(exercise, source, exercise.seeds, tmp / run)
         os.chdir(job["work_dir"])
         t0 = time.process_time()
         phase1.run(job)

@@ -51,6 +51,23 @@ def decode_source(source, limit_kb: int) -> tuple[str | None, str]:
     return text, ""
 
 
+
+def phase1_job(exercise: Exercise, text: str, seeds, tmp: Path, meta=None) -> dict:
+    """A phase-1 job for text in the folder tmp: its work folder (with the submission written
+    in) and output folder made, and the job's description (see graders.grading.phase1.run)."""
+    work, out = tmp / "work", tmp / "out"
+    work.mkdir(parents=True)
+    out.mkdir(exist_ok=True)
+    (work / exercise.submission).write_text(text, encoding="utf-8")
+    return {
+        "phase": 1, "tmp_dir": str(tmp), "work_dir": str(work), "out_dir": str(out),
+        "exercise_dir": str(exercise.path), "scenario": str(exercise.scenario),
+        "data_dir": str(exercise.data_dir), "submission": exercise.submission,
+        "seeds": list(seeds), "requires": list(exercise.requires),
+        "limits": exercise.limits.to_dict(), "meta": meta or {},
+        "public_files": [str(p) for p in exercise.public_files()],
+    }
+
 class Grader:
     """Grades submissions against exercises. Use as a context manager so the backend (a warm
     pool, when there is one) is started once and stopped at the end."""
@@ -135,18 +152,8 @@ class Grader:
 
     # ---- phases -------------------------------------------------------------------------------
     def _phase1(self, exercise: Exercise, text: str, seeds, tmp: Path, meta=None):
-        work, out = tmp / "work", tmp / "out"
-        work.mkdir()
-        out.mkdir(exist_ok=True)
-        (work / exercise.submission).write_text(text, encoding="utf-8")
-        job = {
-            "phase": 1, "tmp_dir": str(tmp), "work_dir": str(work), "out_dir": str(out),
-            "exercise_dir": str(exercise.path), "scenario": str(exercise.scenario),
-            "data_dir": str(exercise.data_dir), "submission": exercise.submission,
-            "seeds": list(seeds), "requires": list(exercise.requires),
-            "limits": exercise.limits.to_dict(), "meta": meta or {},
-            "public_files": [str(p) for p in exercise.public_files()],
-        }
+        job = phase1_job(exercise, text, seeds, tmp, meta)
+        out = Path(job["out_dir"])
         lim = exercise.limits
         run = self.backend.run(job, wall_seconds=lim.wall_seconds, output_bytes=lim.output_kb * 1024)
         res = None
