@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from graders.grading.grader import decode_source
@@ -24,6 +24,44 @@ MAX_ATTEMPTS = 3
 LEASE_SECONDS = float(os.environ.get("TRACEGRADE_LEASE_SECONDS") or 120.0)
 GAVE_UP = ("Grading failed {n} times, so this submission was not graded. This is not your "
            "fault: tell your instructor, and submit again later.")
+
+
+# The worker's statements for every submission, built once with bind parameters and run on the
+# session's connection (Core): no ORM bulk-update bookkeeping, no expression built per call.
+_OLDEST_QUEUED = (select(Submission.id).where(Submission.status == "queued")
+                  .order_by(Submission.priority, Submission.id).limit(1)
+                  # PostgreSQL: rows another worker is claiming are skipped, not waited on
+                  # (SQLite renders no FOR UPDATE; its writers take turns on the database lock)
+                  .with_for_update(skip_locked=True))
+_OLDEST_QUEUED_UP_TO = _OLDEST_QUEUED.where(Submission.priority <= bindparam("max_priority"))
+_TAKE = (update(Submission)
+         .where(Submission.id == bindparam("sid"), Submission.status == "queued")
+         .values(status="running", worker=bindparam("b_worker"), claim_token=bindparam("b_token"),
+                 started_at=bindparam("b_now"), lease_until=bindparam("b_lease_until"),
+                 attempts=Submission.attempts + 1))
+_TAKE_OLDEST = _TAKE.returning(Submission.attempts, Submission.priority, Submission.code,
+                               Submission.version_id)
+_TAKE_ONE = _TAKE.returning(Submission.attempts)
+_HELD = (Submission.id == bindparam("sid"), Submission.claim_token == bindparam("held_token"),
+         Submission.status == "running")
+_EXTEND = update(Submission).where(*_HELD).values(lease_until=bindparam("b_lease_until"))
+_STORE = update(Submission).where(*_HELD).values(
+    status="graded", verdict=bindparam("b_verdict"), score=bindparam("b_score"),
+    max_score=bindparam("b_max_score"), message=bindparam("b_message"),
+    stdout=bindparam("b_stdout"), stderr=bindparam("b_stderr"), curves=bindparam("b_curves"),
+    sandboxed=bindparam("b_sandboxed"), execution_time=bindparam("b_execution_time"),
+    graded_at=bindparam("b_now"), claim_token=None, lease_until=None)
+_ADD_TESTS = insert(TestResult.__table__)
+
+
+def _run(db: Session, statement, params):
+    """Execute one of the statements above on the session's connection, in its transaction.
+    Pending changes are flushed first, and the objects the session holds expired: their rows may
+    change under them."""
+    if db.identity_map or db.new:
+        db.flush()
+        db.expire_all()
+    return db.connection().execute(statement, params)
 
 
 class RejectedSubmission(ValueError):
@@ -79,27 +117,17 @@ def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS,
           max_priority: int | None = None) -> Claim | None:
     """Atomically move the next queued submission to `running` for this worker, or None: the
     oldest live one, else the oldest regrade. max_priority=LIVE: live submissions only."""
+    which, params = ((_OLDEST_QUEUED, {}) if max_priority is None
+                     else (_OLDEST_QUEUED_UP_TO, {"max_priority": max_priority}))
     for _ in range(5):
-        # PostgreSQL: rows another worker is claiming are skipped, not waited on (SQLite
-        # renders no FOR UPDATE; its writers take turns on the database lock)
-        which = select(Submission.id).where(Submission.status == "queued")
-        if max_priority is not None:
-            which = which.where(Submission.priority <= max_priority)
-        oldest = db.scalar(which.order_by(Submission.priority, Submission.id).limit(1)
-                           .with_for_update(skip_locked=True))
+        oldest = _run(db, which, params).scalar()
         if oldest is None:
             db.rollback()
             return None
-        token = secrets.token_hex(16)
-        now = utcnow()
-        row = db.execute(
-            update(Submission)
-            .where(Submission.id == oldest, Submission.status == "queued")
-            .values(status="running", worker=worker, claim_token=token, started_at=now,
-                    lease_until=now + timedelta(seconds=lease_seconds),
-                    attempts=Submission.attempts + 1)
-            .returning(Submission.attempts, Submission.priority, Submission.code,
-                       Submission.version_id)).first()
+        token, now = secrets.token_hex(16), utcnow()
+        row = _run(db, _TAKE_OLDEST, {
+            "sid": oldest, "b_worker": worker, "b_token": token, "b_now": now,
+            "b_lease_until": now + timedelta(seconds=lease_seconds)}).first()
         db.commit()
         if row is not None:
             return Claim(oldest, token, *row)
@@ -111,12 +139,9 @@ def claim_id(db: Session, submission_id: int, worker: str,
     """Move this submission to `running` for this worker if it is still queued, else None (it
     was graded, or another worker holds it): a broker message delivered twice grades once."""
     token, now = secrets.token_hex(16), utcnow()
-    row = db.execute(
-        update(Submission).where(Submission.id == submission_id, Submission.status == "queued")
-        .values(status="running", worker=worker, claim_token=token, started_at=now,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=Submission.attempts + 1)
-        .returning(Submission.attempts)).first()
+    row = _run(db, _TAKE_ONE, {
+        "sid": submission_id, "b_worker": worker, "b_token": token, "b_now": now,
+        "b_lease_until": now + timedelta(seconds=lease_seconds)}).first()
     db.commit()
     return None if row is None else Claim(submission_id, token, row[0])
 
@@ -124,10 +149,8 @@ def claim_id(db: Session, submission_id: int, worker: str,
 def extend_lease(db: Session, c: Claim, lease_seconds: float = LEASE_SECONDS,
                  commit: bool = True) -> bool:
     """Keep a claim alive while grading; False when it was taken away."""
-    res = db.execute(update(Submission)
-                     .where(Submission.id == c.submission_id, Submission.claim_token == c.token,
-                            Submission.status == "running")
-                     .values(lease_until=utcnow() + timedelta(seconds=lease_seconds)))
+    res = _run(db, _EXTEND, {"sid": c.submission_id, "held_token": c.token,
+                             "b_lease_until": utcnow() + timedelta(seconds=lease_seconds)})
     if commit:
         db.commit()
     return res.rowcount == 1
@@ -177,22 +200,18 @@ def fail(db: Session, c: Claim) -> None:
 
 def store_result(db: Session, c: Claim, result, output_cap: int) -> bool:
     """Store a GradeResult and its test rows in one transaction, only if the claim still holds."""
-    now = utcnow()
-    res = db.execute(
-        update(Submission)
-        .where(Submission.id == c.submission_id, Submission.claim_token == c.token,
-               Submission.status == "running")
-        .values(status="graded", verdict=result.verdict.value, score=float(result.score),
-                max_score=float(result.max_score), message=result.message or "",
-                stdout=cap(result.stdout, output_cap), stderr=cap(result.stderr, output_cap),
-                curves=finite_curves(result.traces), sandboxed=bool(result.sandboxed),
-                execution_time=float(result.execution_time), graded_at=now,
-                claim_token=None, lease_until=None))
+    res = _run(db, _STORE, {
+        "sid": c.submission_id, "held_token": c.token, "b_verdict": result.verdict.value,
+        "b_score": float(result.score), "b_max_score": float(result.max_score),
+        "b_message": result.message or "", "b_stdout": cap(result.stdout, output_cap),
+        "b_stderr": cap(result.stderr, output_cap), "b_curves": finite_curves(result.traces),
+        "b_sandboxed": bool(result.sandboxed), "b_execution_time": float(result.execution_time),
+        "b_now": utcnow()})
     if res.rowcount != 1:
         db.rollback()
         return False
-    if result.tests:        # one multi-row insert (the ORM's unit of work costs ~2 ms more here)
-        db.execute(insert(TestResult), [
+    if result.tests:
+        _run(db, _ADD_TESTS, [
             {"submission_id": c.submission_id, "position": i, "name": t.name[:500],
              "score": float(t.score), "max_score": float(t.max_score), "status": t.status,
              "message": cap(t.message, output_cap), "diagnosis": t.diagnosis,
