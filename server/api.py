@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from server import present, schedule
+from server import present
 from server.grading import queue, wakeup
 from server.bundle import student_bundle
 from server.db import utcnow
@@ -20,9 +20,12 @@ from server.submission_rate import limit_submissions
 from server.models import ApiToken, Enrollment, Submission, User
 from server.security import token_hash
 from server.student import engine_exercise
-from server.web import course_exercise, db, membership, visible_submission
+from server.web import course_exercise, db, membership, submit_target, visible_submission
 
 bp = Blueprint("api", __name__)
+# every API request's first query, built once: the token, and its user with it (one query)
+_TOKEN = (select(ApiToken).options(joinedload(ApiToken.user))
+          .where(ApiToken.token_hash == bindparam("digest")))
 
 
 @bp.before_request
@@ -33,8 +36,7 @@ def authenticate() -> None:
         raise Unauthorized("Send your API token as 'Authorization: Bearer <token>' "
                            "(create one with `tracegrade tokens create EMAIL`).",
                            www_authenticate=WWWAuthenticate("Bearer"))
-    row = db().scalar(select(ApiToken).options(joinedload(ApiToken.user))    # one query, not two
-                      .where(ApiToken.token_hash == token_hash(token.strip())))
+    row = db().scalar(_TOKEN, {"digest": token_hash(token.strip())})
     if row is None:
         raise Unauthorized("This API token is not valid. Create a new one with "
                            "`tracegrade tokens create EMAIL`.",
@@ -73,13 +75,12 @@ def create_submission():
     for key in ("course", "exercise"):
         if not isinstance(body.get(key), str) or not body[key]:
             abort(400, description=f"'{key}' is missing; expected the {key} slug as a string.")
-    course, _ = membership(api_user(), body["course"])
-    ex = course_exercise(course, body["exercise"])
+    target = submit_target(api_user(), body["course"], body["exercise"])
     limit_submissions(api_user())
-    deadline = schedule.deadline_for(db(), api_user().id, ex)     # read once: refusal and answer
+    deadline = target.deadline                  # read once: refusal and answer
     try:
-        sub = queue.enqueue(db(), api_user(), ex, body.get("code"), current_app.config["MAX_CODE_KB"],
-                            deadline)
+        sub = queue.enqueue(db(), api_user(), target.exercise, body.get("code"),
+                            current_app.config["MAX_CODE_KB"], deadline, target.enrollment.role)
     except queue.RejectedSubmission as e:
         db().rollback()
         abort(e.status, description=str(e))

@@ -9,27 +9,29 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from server.db import utcnow
 from server.models import RateEvent
 
 KEEP = timedelta(days=1)
+# built once and run on the session's connection: a submission counts and records one event
+_COUNT = (select(func.count()).select_from(RateEvent)
+          .where(RateEvent.key == bindparam("k"), RateEvent.at > bindparam("since")))
+_ADD = insert(RateEvent.__table__)
 
 
 def exceeded(db: Session, key: str, limit: int, window_seconds: float) -> bool:
     """True when `limit` or more events of `key` happened in the last `window_seconds`."""
     since = utcnow() - timedelta(seconds=window_seconds)
-    count = db.scalar(select(func.count()).select_from(RateEvent)
-                      .where(RateEvent.key == key, RateEvent.at > since))
-    return count >= limit
+    return db.connection().execute(_COUNT, {"k": key, "since": since}).scalar() >= limit
 
 
 def record(db: Session, key: str) -> None:
     """Count one event of `key` (the caller commits); now and then, forget day-old events."""
     now = utcnow()
-    db.add(RateEvent(key=key, at=now))
+    db.connection().execute(_ADD, {"key": key, "at": now})
     if random.random() < 0.01:
         db.execute(delete(RateEvent).where(RateEvent.at < now - KEEP))
 

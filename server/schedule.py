@@ -66,15 +66,16 @@ def extensions(db: Session, exercise_ids) -> dict[tuple[int, int], datetime]:
 
 
 def closed_message(db: Session, user: User, ex: Exercise, now: datetime,
-                   d: Deadline | None = None) -> str | None:
+                   d: Deadline | None = None, role: str | None = None) -> str | None:
     """Why a submission made now must be refused (late work closed), or None to accept it.
-    d: the user's deadline for ex, when the caller has read it already."""
+    d, role: the user's deadline for ex and role in its course, when the caller has read them."""
     if d is None:
         d = deadline_for(db, user.id, ex)
     if not d.is_closed(now):
         return None
-    role = db.scalar(select(Enrollment.role).where(Enrollment.user_id == user.id,
-                                                   Enrollment.course_id == ex.course_id))
+    if role is None:
+        role = db.scalar(select(Enrollment.role).where(Enrollment.user_id == user.id,
+                                                       Enrollment.course_id == ex.course_id))
     if role == "instructor":
         return None
     return (f"Submissions to '{ex.title}' closed at {iso(d.late_until)} UTC, so this one was "

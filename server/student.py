@@ -18,7 +18,7 @@ from server.models import Enrollment, Exercise, Submission
 from server.plot import loss_plot
 from server.render import render_prompt
 from server.web import (course_exercise, current_user, db, login_required, membership,
-                        visible_submission)
+                        submit_target, visible_submission)
 
 bp = Blueprint("student", __name__)
 HISTORY = 50
@@ -94,14 +94,15 @@ def _deadline_context(user_id: int, ex: Exercise) -> dict:
 @bp.post("/c/<slug>/<ex_slug>/submit")
 @login_required
 def submit(slug: str, ex_slug: str):
-    course, _ = membership(current_user(), slug)
-    ex = course_exercise(course, ex_slug)
+    target = submit_target(current_user(), slug, ex_slug)
     upload = request.files.get("file")
     code = upload.read() if upload and upload.filename else request.form.get("code")
     wants_json = request.accept_mimetypes.best == "application/json"
     limit_submissions(current_user())
     try:
-        sub = queue.enqueue(db(), current_user(), ex, code, current_app.config["MAX_CODE_KB"])
+        sub = queue.enqueue(db(), current_user(), target.exercise, code,
+                            current_app.config["MAX_CODE_KB"], target.deadline,
+                            target.enrollment.role)
     except queue.RejectedSubmission as e:
         db().rollback()
         if wants_json:

@@ -4,14 +4,16 @@ the logged-in user, and course lookups that answer 404 to anyone who may not see
 from __future__ import annotations
 
 from functools import wraps
+from typing import NamedTuple
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user as login_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from server import schedule
 from server.db import Database
-from server.models import Course, Enrollment, Exercise, Submission, User
+from server.models import Course, Enrollment, Exercise, Extension, Submission, User
 
 
 def database() -> Database:
@@ -58,6 +60,37 @@ def course_exercise(course: Course, slug: str) -> Exercise:
         abort(404, description=f"There is no exercise '{slug[:64]}' in {course.slug}. "
                                f"Check the exercise name.")
     return ex
+
+
+_SUBMIT_TARGET = (
+    select(Course, Enrollment, Exercise, Extension.due_at)
+    .join(Enrollment, Enrollment.course_id == Course.id)
+    .join(Exercise, Exercise.course_id == Course.id)
+    .outerjoin(Extension, (Extension.exercise_id == Exercise.id)
+               & (Extension.user_id == Enrollment.user_id))
+    .where(Course.slug == bindparam("course"), Enrollment.user_id == bindparam("user"),
+           Exercise.slug == bindparam("exercise"), Exercise.position.is_not(None),
+           Exercise.current_version_id.is_not(None)))
+
+
+class SubmitTarget(NamedTuple):
+    course: Course
+    enrollment: Enrollment
+    exercise: Exercise
+    deadline: schedule.Deadline        # the user's, with their extension
+
+
+def submit_target(user: User, course_slug: str, ex_slug: str) -> SubmitTarget:
+    """What a submission to course_slug/ex_slug needs, read in one query: the course, the user's
+    enrollment, the published exercise and the user's deadline for it. 404 as membership() and
+    course_exercise() answer, saying which of the two is missing."""
+    row = db().execute(_SUBMIT_TARGET, {"course": course_slug, "user": user.id,
+                                        "exercise": ex_slug}).first()
+    if row is None:                         # the same answers as the two lookups give
+        course_exercise(membership(user, course_slug)[0], ex_slug)
+        abort(404)
+    course, enrollment, ex, extended_due = row
+    return SubmitTarget(course, enrollment, ex, schedule.deadline(ex, extended_due))
 
 
 def visible_submission(user: User, submission_id: int) -> tuple[Submission, Enrollment]:

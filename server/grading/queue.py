@@ -96,13 +96,13 @@ def validate_code(code, limit_kb: int) -> str:
 
 
 def enqueue(db: Session, user: User, exercise: Exercise, code, limit_kb: int,
-            deadline: schedule.Deadline | None = None) -> Submission:
+            deadline: schedule.Deadline | None = None, role: str | None = None) -> Submission:
     """Validate and add a queued submission for the exercise's current version (caller commits).
     After the exercise's late_until (the server's clock) it is refused with 403 and nothing stored.
-    deadline: the user's, when the caller has read it already (the API answers with it)."""
+    deadline, role: the user's deadline and role in the course, when the caller has read them."""
     text = validate_code(code, limit_kb)
     now = utcnow()
-    closed = schedule.closed_message(db, user, exercise, now, deadline)
+    closed = schedule.closed_message(db, user, exercise, now, deadline, role)
     if closed:
         raise RejectedSubmission(closed, 403)
     sub = Submission(user_id=user.id, exercise_id=exercise.id,
