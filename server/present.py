@@ -53,10 +53,11 @@ def diagnosis(sub: Submission, role: str) -> TestResult | None:
     return None
 
 
-def lateness(sub: Submission, d: schedule.Deadline | None = None) -> dict:
+def lateness(sub, d: schedule.Deadline | None = None) -> dict:
     """Whether the submission came after its student's due date, the penalty that applies, and
-    the score that counts (the raw score minus the penalty; None until graded). d: the student's
-    deadline, when the caller has read it already."""
+    the score that counts (the raw score minus the penalty; None until graded). sub: a
+    Submission, or the queue.Queued of one just queued (with d). d: the student's deadline,
+    when the caller has read it already."""
     if d is None:
         d = schedule.deadline_for(object_session(sub), sub.user_id, sub.exercise)
     late = d.is_late(sub.created_at)

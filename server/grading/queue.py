@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -52,6 +52,7 @@ _STORE = update(Submission).where(*_HELD).values(
     sandboxed=bindparam("b_sandboxed"), execution_time=bindparam("b_execution_time"),
     graded_at=bindparam("b_now"), claim_token=None, lease_until=None)
 _ADD_TESTS = insert(TestResult.__table__)
+_ADD_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id)
 
 
 def _run(db: Session, statement, params):
@@ -70,6 +71,17 @@ class RejectedSubmission(ValueError):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A submission just queued (enqueue()): what the caller answers with. Read the row itself
+    (Submission) for anything more."""
+    id: int
+    created_at: datetime
+    status: str = "queued"
+    priority: int = LIVE
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,7 @@ def validate_code(code, limit_kb: int) -> str:
 
 
 def enqueue(db: Session, user: User, exercise: Exercise, code, limit_kb: int,
-            deadline: schedule.Deadline | None = None, role: str | None = None) -> Submission:
+            deadline: schedule.Deadline | None = None, role: str | None = None) -> Queued:
     """Validate and add a queued submission for the exercise's current version (caller commits).
     After the exercise's late_until (the server's clock) it is refused with 403 and nothing stored.
     deadline, role: the user's deadline and role in the course, when the caller has read them."""
@@ -105,12 +117,11 @@ def enqueue(db: Session, user: User, exercise: Exercise, code, limit_kb: int,
     closed = schedule.closed_message(db, user, exercise, now, deadline, role)
     if closed:
         raise RejectedSubmission(closed, 403)
-    sub = Submission(user_id=user.id, exercise_id=exercise.id,
-                     version_id=exercise.current_version_id, code=text, status="queued",
-                     max_score=exercise.points, created_at=now, priority=LIVE)
-    db.add(sub)
-    db.flush()
-    return sub
+    sid = _run(db, _ADD_SUBMISSION, {
+        "user_id": user.id, "exercise_id": exercise.id, "version_id": exercise.current_version_id,
+        "code": text, "status": "queued", "max_score": exercise.points, "created_at": now,
+        "priority": LIVE}).scalar_one()
+    return Queued(sid, now)
 
 
 def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS,

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.db import Database
 from server.models import Submission
@@ -163,10 +163,9 @@ def test_live_submissions_go_before_regrades_on_the_broker(redis, pg_url, web_in
         regrades = []
         for _ in range(4):                   # sent first, at the regrade priority
             sub = queue.enqueue(s, user, ex, GOOD_TRAIN_STEP, 256)
-            sub.priority = REGRADE
-            regrades.append(sub)
+            s.execute(update(Submission).where(Submission.id == sub.id).values(priority=REGRADE))
+            regrades.append(sub.id)
         s.commit()
-        regrades = [r.id for r in regrades]
     client = app.test_client()
     live = [submit(client, token, BAD).json["id"] for _ in range(4)]
     worker = start_worker(tmp_path / "machine-p", pg_url, redis.url, "bw-p", "--concurrency", "1",
