@@ -13,7 +13,7 @@ from graders.cli.main import _load_plugins, cli
 from server import gradebook, schedule
 from server.catalog import sync_course
 from server.db import utcnow
-from server.models import Course, Exercise, TestResult, User
+from server.models import Course, Exercise, Extension, TestResult, User
 from tests.server.conftest import COURSE, EXERCISE, count_submissions, csrf, gen_user, login, write_course
 from tests.server.courseops import DUE, LATE_UNTIL, api_client, exercise, set_schedule, submit_at
 
@@ -128,6 +128,28 @@ def test_an_extension_moves_due_and_the_late_window(app, dbs, backend):
     r = api("POST", f"/api/v1/courses/{COURSE}/extensions",
             json={"email": "ada@example.org", "exercise": EXERCISE, "due": "friday"})
     assert r.status_code == 400 and "ISO 8601" in r.json["error"]
+
+
+@pytest.mark.both_databases
+def test_an_extension_reopens_submitting_for_its_student_only(app, dbs, backend):
+    """After late_until the student with an extension may still submit (API and page), on
+    time; a classmate without one is refused, whatever extensions others hold."""
+    now = utcnow()
+    ex = set_schedule(dbs, due=now - timedelta(days=3), late_until=now - timedelta(minutes=1))
+    ada, bob = gen_user(dbs, "ada@example.org"), gen_user(dbs, "bob@example.org")
+    dbs.add(Extension(user_id=ada.id, exercise_id=ex.id, due_at=now + timedelta(days=1)))
+    dbs.commit()
+    body = {"course": COURSE, "exercise": EXERCISE, "code": "x = 1\n"}
+    r = api_client(app, dbs, ada)("POST", "/api/v1/submissions", json=body)
+    assert r.status_code == 202 and (r.json["late"], r.json["late_penalty"]) == (False, 0.0)
+    assert r.json["due_at"] == (now + timedelta(days=1)).isoformat(timespec="seconds") + "Z"
+    client = app.test_client()
+    login(client, "ada@example.org")
+    r = client.post(f"/c/{COURSE}/{EXERCISE}/submit", data={"code": "x = 2\n", "csrf_token": csrf(client)})
+    assert r.status_code == 302
+    r = api_client(app, dbs, bob)("POST", "/api/v1/submissions", json=body)
+    assert r.status_code == 403 and "was not stored" in r.json["error"]
+    assert count_submissions(dbs) == 2
 
 
 def test_extension_from_the_web_reads_the_course_time_zone(app, dbs):
