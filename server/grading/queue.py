@@ -33,15 +33,26 @@ _OLDEST_QUEUED = (select(Submission.id).where(Submission.status == "queued")
                   # PostgreSQL: rows another worker is claiming are skipped, not waited on
                   # (SQLite renders no FOR UPDATE; its writers take turns on the database lock)
                   .with_for_update(skip_locked=True))
-_OLDEST_QUEUED_UP_TO = _OLDEST_QUEUED.where(Submission.priority <= bindparam("max_priority"))
-_TAKE = (update(Submission)
-         .where(Submission.id == bindparam("sid"), Submission.status == "queued")
-         .values(status="running", worker=bindparam("b_worker"), claim_token=bindparam("b_token"),
-                 started_at=bindparam("b_now"), lease_until=bindparam("b_lease_until"),
-                 attempts=Submission.attempts + 1))
-_TAKE_OLDEST = _TAKE.returning(Submission.attempts, Submission.priority, Submission.code,
-                               Submission.version_id)
-_TAKE_ONE = _TAKE.returning(Submission.attempts)
+_TAKE_VALUES = dict(status="running", worker=bindparam("b_worker"),
+                    claim_token=bindparam("b_token"), started_at=bindparam("b_now"),
+                    lease_until=bindparam("b_lease_until"), attempts=Submission.attempts + 1)
+_CLAIMED = (Submission.id, Submission.attempts, Submission.priority, Submission.code,
+            Submission.version_id)
+
+
+def _take_oldest(queued):
+    """One statement: the oldest row `queued` selects, moved to running, and what a Claim holds."""
+    return (update(Submission)
+            .where(Submission.id == queued.scalar_subquery(), Submission.status == "queued")
+            .values(**_TAKE_VALUES).returning(*_CLAIMED))
+
+
+_TAKE_OLDEST = _take_oldest(_OLDEST_QUEUED)
+_TAKE_OLDEST_UP_TO = _take_oldest(
+    _OLDEST_QUEUED.where(Submission.priority <= bindparam("max_priority")))
+_TAKE_ONE = (update(Submission)
+             .where(Submission.id == bindparam("sid"), Submission.status == "queued")
+             .values(**_TAKE_VALUES).returning(Submission.attempts))
 _HELD = (Submission.id == bindparam("sid"), Submission.claim_token == bindparam("held_token"),
          Submission.status == "running")
 _EXTEND = update(Submission).where(*_HELD).values(lease_until=bindparam("b_lease_until"))
@@ -128,21 +139,16 @@ def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS,
           max_priority: int | None = None) -> Claim | None:
     """Atomically move the next queued submission to `running` for this worker, or None: the
     oldest live one, else the oldest regrade. max_priority=LIVE: live submissions only."""
-    which, params = ((_OLDEST_QUEUED, {}) if max_priority is None
-                     else (_OLDEST_QUEUED_UP_TO, {"max_priority": max_priority}))
-    for _ in range(5):
-        oldest = _run(db, which, params).scalar()
-        if oldest is None:
-            db.rollback()
-            return None
-        token, now = secrets.token_hex(16), utcnow()
-        row = _run(db, _TAKE_OLDEST, {
-            "sid": oldest, "b_worker": worker, "b_token": token, "b_now": now,
-            "b_lease_until": now + timedelta(seconds=lease_seconds)}).first()
-        db.commit()
-        if row is not None:
-            return Claim(oldest, token, *row)
-    return None
+    take = _TAKE_OLDEST if max_priority is None else _TAKE_OLDEST_UP_TO
+    token, now = secrets.token_hex(16), utcnow()
+    row = _run(db, take, {"max_priority": max_priority, "b_worker": worker, "b_token": token,
+                          "b_now": now,
+                          "b_lease_until": now + timedelta(seconds=lease_seconds)}).first()
+    if row is None:
+        db.rollback()
+        return None
+    db.commit()
+    return Claim(row[0], token, *row[1:])
 
 
 def claim_id(db: Session, submission_id: int, worker: str,

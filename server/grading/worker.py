@@ -78,6 +78,7 @@ class Worker:
         self._failure = None
         self._stopping = False
         claimed = 0
+        c = None
         # bound before the first claim: a submission queued after a claim found nothing leaves
         # its datagram in the socket, and the wait below returns at once
         listener = None if once else wakeup.Listener.open(self.instance)
@@ -125,7 +126,11 @@ class Worker:
             self._raise_failure()
         except Stop:
             self._stopping = True
-            self._give_back(slots.claims())
+            # a claim committed just before the signal may not be in a slot yet: it goes back too
+            held = {x.submission_id: x for x in slots.claims()}
+            if c is not None:
+                held.setdefault(c.submission_id, c)
+            self._give_back(list(held.values()))
             raise
         finally:
             if listener is not None:
