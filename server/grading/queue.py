@@ -66,12 +66,13 @@ _ADD_TESTS = insert(TestResult.__table__)
 _ADD_SUBMISSION = insert(Submission.__table__).returning(Submission.__table__.c.id)
 
 
-def _run(db: Session, statement, params):
+def _run(db: Session, statement, params, expire: bool = True):
     """Execute one of the statements above on the session's connection, in its transaction.
-    Pending changes are flushed first, and the objects the session holds expired: their rows may
-    change under them."""
-    if db.identity_map or db.new:
+    Pending changes are flushed first; with expire, the objects the session holds are expired
+    too, since an UPDATE may change their rows under them (an INSERT of a new row does not)."""
+    if db.new or db.dirty or db.deleted:
         db.flush()
+    if expire and db.identity_map:
         db.expire_all()
     return db.connection().execute(statement, params)
 
@@ -131,7 +132,7 @@ def enqueue(db: Session, user: User, exercise: Exercise, code, limit_kb: int,
     sid = _run(db, _ADD_SUBMISSION, {
         "user_id": user.id, "exercise_id": exercise.id, "version_id": exercise.current_version_id,
         "code": text, "status": "queued", "max_score": exercise.points, "created_at": now,
-        "priority": LIVE}).scalar_one()
+        "priority": LIVE}, expire=False).scalar_one()
     return Queued(sid, now)
 
 
@@ -228,7 +229,7 @@ def store_result(db: Session, c: Claim, result, output_cap: int) -> bool:
         db.rollback()
         return False
     if result.tests:
-        _run(db, _ADD_TESTS, [
+        db.connection().execute(_ADD_TESTS, [
             {"submission_id": c.submission_id, "position": i, "name": t.name[:500],
              "score": float(t.score), "max_score": float(t.max_score), "status": t.status,
              "message": cap(t.message, output_cap), "diagnosis": t.diagnosis,
