@@ -44,6 +44,22 @@ def graded_once(url: str, sent: dict[int, bool]) -> list[Submission]:
     return rows
 
 
+def wait_graded_by(url: str, name: str, worker, timeout: float = 300.0) -> None:
+    """Until a submission graded by the worker `name` is stored (the posts may outrun it)."""
+    db = Database(url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with db.sessions() as s:
+                if s.scalar(select(func.count()).select_from(Submission).where(
+                        Submission.worker == name, Submission.status == "graded")):
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"{name} graded nothing in {timeout:.0f} s:\n{worker.output()[-3000:]}")
+    finally:
+        db.dispose()
+
+
 def test_300_submissions_with_one_of_two_workers_killed_halfway(redis, pg_url, web_instance, tmp_path):
     db = Database(pg_url)
     with db.sessions() as s:
@@ -61,7 +77,8 @@ def test_300_submissions_with_one_of_two_workers_killed_halfway(redis, pg_url, w
         for i in range(300):
             good = i % 2 == 0
             sent[post(url, tokens[i % len(tokens)], GOOD_TRAIN_STEP if good else BAD)] = good
-            if i == 150:
+            if i == 150:            # bw-a has graded work of its own before it dies
+                wait_graded_by(pg_url, "bw-a", worker=workers[0])
                 workers[0].kill()
         wait_done(pg_url, sent, timeout=900, worker=workers[1])
         prober.done.set()
