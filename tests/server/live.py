@@ -23,6 +23,17 @@ from server.models import Submission
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+
+def wait_until(predicate, timeout: float, what: str, process=None, every: float = 0.05) -> None:
+    """Poll predicate() until true; after timeout seconds fail, naming `what`, with the tail of
+    process.output() when one is given."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            tail = f"\n{process.output()[-3000:]}" if process is not None else ""
+            raise AssertionError(f"{what}: not after {timeout} s{tail}")
+        time.sleep(every)
+
 def worker_env(instance: Path) -> dict:
     return dict(os.environ, TRACEGRADE_INSTANCE=str(instance), TRACEGRADE_ALLOW_UNSANDBOXED="1")
 

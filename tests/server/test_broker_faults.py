@@ -16,7 +16,7 @@ from server.models import PastResult, Submission, TestResult
 from tests.conftest import GOOD_TRAIN_STEP
 from tests.server.broker_live import start_web, start_worker
 from tests.server.conftest import gen_token, gen_user, make_app, write_course
-from tests.server.live import Prober, free_port, post
+from tests.server.live import Prober, free_port, post, wait_until
 from tests.server.pg import Cluster
 from tests.server.test_broker import BAD, pg_url, redis, submit, wait_done, web_instance  # noqa: F401
 
@@ -47,15 +47,13 @@ def graded_once(url: str, sent: dict[int, bool]) -> list[Submission]:
 def wait_graded_by(url: str, name: str, worker, timeout: float = 300.0) -> None:
     """Until a submission graded by the worker `name` is stored (the posts may outrun it)."""
     db = Database(url)
+
+    def graded_by() -> bool:
+        with db.sessions() as s:
+            return bool(s.scalar(select(func.count()).select_from(Submission).where(
+                Submission.worker == name, Submission.status == "graded")))
     try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with db.sessions() as s:
-                if s.scalar(select(func.count()).select_from(Submission).where(
-                        Submission.worker == name, Submission.status == "graded")):
-                    return
-            time.sleep(0.2)
-        raise AssertionError(f"{name} graded nothing in {timeout:.0f} s:\n{worker.output()[-3000:]}")
+        wait_until(graded_by, timeout, f"a submission graded by {name}", worker, every=0.2)
     finally:
         db.dispose()
 

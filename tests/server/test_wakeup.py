@@ -22,7 +22,7 @@ from server.models import Submission
 from server.grading.worker import Worker
 from tests.conftest import EXERCISES
 from tests.server.conftest import COURSE, EXERCISE, csrf, gen_token, gen_user, login, make_app
-from tests.server.live import LiveWorker, wait_for
+from tests.server.live import LiveWorker, wait_for, wait_until
 
 SOLUTION = (EXERCISES / EXERCISE / "solution.py").read_text()
 
@@ -58,14 +58,6 @@ def api_submit(app, token) -> int:
 def sockets(instance: Path) -> list[str]:
     folder = wakeup.folder(instance)
     return sorted(n for n in os.listdir(folder) if n.endswith(".sock")) if folder.is_dir() else []
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {timeout} s")
-        time.sleep(0.01)
 
 
 class ThreadWorker:

@@ -14,7 +14,7 @@ from server.models import LIVE, REGRADE, Exercise, Submission, TestResult
 from server.grading import queue
 from tests.conftest import EXERCISES
 from tests.server.conftest import EXERCISE, gen_user
-from tests.server.live import LiveWorker, wait_for
+from tests.server.live import LiveWorker, wait_for, wait_until
 
 SOLUTION = (EXERCISES / EXERCISE / "solution.py").read_text()
 STARTER = (EXERCISES / EXERCISE / "starter.py").read_text()
@@ -50,14 +50,6 @@ def queue_codes(db: Database, codes, priority: int = LIVE) -> list[int]:
 def rows(db: Database, ids) -> dict[int, Submission]:
     with db.sessions() as s:
         return {r.id: r for r in s.scalars(select(Submission).where(Submission.id.in_(ids)))}
-
-
-def wait_until(predicate, timeout: float, what: str, worker: LiveWorker) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {timeout} s\n{worker.output()[-3000:]}")
-        time.sleep(0.05)
 
 
 def running(db: Database, ids) -> int:
