@@ -140,11 +140,13 @@ def claim(db: Session, worker: str, lease_seconds: float = LEASE_SECONDS,
           max_priority: int | None = None) -> Claim | None:
     """Atomically move the next queued submission to `running` for this worker, or None: the
     oldest live one, else the oldest regrade. max_priority=LIVE: live submissions only."""
-    take = _TAKE_OLDEST if max_priority is None else _TAKE_OLDEST_UP_TO
     token, now = secrets.token_hex(16), utcnow()
-    row = _run(db, take, {"max_priority": max_priority, "b_worker": worker, "b_token": token,
-                          "b_now": now,
-                          "b_lease_until": now + timedelta(seconds=lease_seconds)}).first()
+    params = {"b_worker": worker, "b_token": token, "b_now": now,
+              "b_lease_until": now + timedelta(seconds=lease_seconds)}
+    take = _TAKE_OLDEST
+    if max_priority is not None:
+        take, params["max_priority"] = _TAKE_OLDEST_UP_TO, max_priority
+    row = _run(db, take, params).first()
     if row is None:
         db.rollback()
         return None
